@@ -1,0 +1,48 @@
+"""race-explorer: property-based search for races in models of concurrent code.
+
+The public API for writing a model is re-exported here: scheduling points, tasks, virtual
+time, engine-aware synchronisation, invariants, and running a model.
+"""
+
+from explorer.errors import (
+    ExplorerInternalError,
+    NondeterministicModelError,
+    ReplayDivergedError,
+    TraceFormatError,
+    UnknownModelError,
+    UserError,
+)
+from explorer.model import Invariant, Model, invariant
+from explorer.records import Decision, Outcome, OutcomeKind, Settings, Step, Trace
+from explorer.runner import RunResult, run
+from explorer.runtime import (
+    TaskHandle,
+    Waker,
+    block,
+    call_later,
+    current_task,
+    now,
+    point,
+    spawn,
+    waker,
+)
+from explorer.sync import (
+    Event,
+    Lock,
+    Queue,
+    QueueClosed,
+    TooSlowError,
+    WaitQueue,
+    fail_after,
+    move_on_after,
+    sleep,
+)
+
+__all__ = [
+    "Decision", "Event", "ExplorerInternalError", "Invariant", "Lock", "Model",
+    "NondeterministicModelError", "Outcome", "OutcomeKind", "Queue", "QueueClosed",
+    "ReplayDivergedError", "RunResult", "Settings", "Step", "TaskHandle", "TooSlowError",
+    "Trace", "TraceFormatError", "UnknownModelError", "UserError", "WaitQueue", "Waker",
+    "block", "call_later", "current_task", "fail_after", "invariant", "move_on_after", "now",
+    "point", "run", "sleep", "spawn", "waker",
+]

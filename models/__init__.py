@@ -1,0 +1,1 @@
+"""Executable models of systems under test, written against the ``explorer`` runtime API."""

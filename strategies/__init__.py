@@ -1,0 +1,1 @@
+"""Hypothesis strategies: scenarios (app-level event sequences), faults, and schedules."""
