@@ -13,9 +13,9 @@ from collections.abc import Callable
 class Timer:
     """A pending callback at a virtual deadline; ``cancel()`` withdraws it."""
 
-    __slots__ = ("deadline", "seq", "label", "callback", "cancelled")
+    __slots__ = ("callback", "cancelled", "deadline", "label", "seq")
 
-    def __init__(self, deadline: float, seq: int, label: str, callback: Callable[[], None]) -> None:
+    def __init__(self, deadline: float, seq: int, label: str, callback: Callable[[], object]) -> None:
         self.deadline = deadline
         self.seq = seq
         self.label = label
@@ -37,7 +37,7 @@ class VirtualClock:
         self._heap: list[Timer] = []
         self._seq = 0
 
-    def call_later(self, delay: float, label: str, callback: Callable[[], None]) -> Timer:
+    def call_later(self, delay: float, label: str, callback: Callable[[], object]) -> Timer:
         if delay < 0:
             raise ValueError(f"timer delay must be >= 0, got {delay}")
         self._seq += 1

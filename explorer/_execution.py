@@ -44,9 +44,20 @@ class TaskRecord:
     """The engine's view of one modelled task."""
 
     __slots__ = (
-        "tid", "name", "state", "waits_on", "daemon", "trio_task", "parked",
-        "released_early", "wake_value", "cancellable", "on_cancel", "joiners", "done",
+        "cancellable",
+        "daemon",
+        "done",
         "error",
+        "joiners",
+        "name",
+        "on_cancel",
+        "parked",
+        "released_early",
+        "state",
+        "tid",
+        "trio_task",
+        "waits_on",
+        "wake_value",
     )
 
     def __init__(self, tid: int, name: str, daemon: bool) -> None:
@@ -75,8 +86,9 @@ Invariants = Sequence[tuple[str, Callable[[], str | None]]]
 class Execution:
     """The per-run state: tasks, clock, recorded steps and decisions, and the outcome."""
 
-    def __init__(self, source: ChoiceSource, settings: Settings, safety: Invariants,
-                 quiescence: Invariants) -> None:
+    def __init__(
+        self, source: ChoiceSource, settings: Settings, safety: Invariants, quiescence: Invariants
+    ) -> None:
         self.source = source
         self.settings = settings
         self.safety = safety
@@ -111,7 +123,9 @@ class Execution:
 
     # ----- tasks -------------------------------------------------------------------------
 
-    def spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any, name: str, daemon: bool) -> TaskRecord:
+    def spawn(
+        self, fn: Callable[..., Awaitable[Any]], *args: Any, name: str, daemon: bool
+    ) -> TaskRecord:
         if self.tearing_down:
             raise Teardown()
         rec = TaskRecord(len(self.tasks), name, daemon)
@@ -121,7 +135,9 @@ class Execution:
         self._nursery.start_soon(self._task_body, rec, fn, args, name=name)
         return rec
 
-    async def _task_body(self, rec: TaskRecord, fn: Callable[..., Awaitable[Any]], args: Sequence[Any]) -> None:
+    async def _task_body(
+        self, rec: TaskRecord, fn: Callable[..., Awaitable[Any]], args: Sequence[Any]
+    ) -> None:
         rec.trio_task = trio.lowlevel.current_task()
         try:
             if self.tearing_down:
@@ -168,8 +184,9 @@ class Execution:
             cur.state = State.RUNNING
         await trio.lowlevel.checkpoint_if_cancelled()
 
-    async def block(self, label: str, waits_on: str, cancellable: bool,
-                    on_cancel: Callable[[], None] | None) -> Any:
+    async def block(
+        self, label: str, waits_on: str, cancellable: bool, on_cancel: Callable[[], None] | None
+    ) -> Any:
         cur = self.current
         assert cur is not None, "block() outside a modelled task"
         if self.tearing_down:
@@ -278,13 +295,17 @@ class Execution:
 
     def _fire_timer(self, cur: TaskRecord | None) -> bool:
         timer = self.clock.fire_earliest()
-        if cur is not None and cur.state is State.BLOCKED and cur.cancellable:
-            if trio.current_effective_deadline() == -math.inf:
-                self._cancel_wait(cur)
+        if (
+            cur is not None
+            and cur.state is State.BLOCKED
+            and cur.cancellable
+            and trio.current_effective_deadline() == -math.inf
+        ):
+            self._cancel_wait(cur)
         self.steps.append((TIMER, "timer", timer.label, self.clock.now))
         return self._check_safety()
 
-    def call_later(self, delay: float, label: str, callback: Callable[[], None]) -> Timer:
+    def call_later(self, delay: float, label: str, callback: Callable[[], object]) -> Timer:
         return self.clock.call_later(delay, label, callback)
 
     # ----- the end -----------------------------------------------------------------------
@@ -297,10 +318,19 @@ class Execution:
     def _end_quiescent(self) -> None:
         stuck = [t for t in self.live if t.state is State.BLOCKED and not t.daemon]
         if stuck:
-            blocked = tuple(BlockedTask(t.name, t.waits_on) for t in self.live if t.state is State.BLOCKED)
+            blocked = tuple(
+                BlockedTask(t.name, t.waits_on) for t in self.live if t.state is State.BLOCKED
+            )
             names = ", ".join(t.name for t in stuck)
-            self._end(Outcome(OutcomeKind.DEADLOCK, f"{names} can never finish", None,
-                              len(self.steps) - 1, blocked))
+            self._end(
+                Outcome(
+                    OutcomeKind.DEADLOCK,
+                    f"{names} can never finish",
+                    None,
+                    len(self.steps) - 1,
+                    blocked,
+                )
+            )
         else:
             self._end(self._check_quiescence())
 
@@ -319,7 +349,7 @@ class Execution:
             key = f"{self._name(tid)} at {label}"
             counts[key] = counts.get(key, 0) + 1
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        return "most frequent in the last steps: " + ", ".join(f"{k} ×{n}" for k, n in top)
+        return "most frequent in the last steps: " + ", ".join(f"{k} x{n}" for k, n in top)
 
     def _crash(self, rec: TaskRecord, exc: BaseException) -> Outcome:
         text = "".join(traceback.format_exception(exc))
@@ -362,4 +392,6 @@ def current_execution() -> Execution:
     try:
         return _EXECUTION.get()
     except LookupError:
-        raise RuntimeError("this call needs a running explorer model (inside explorer.run)") from None
+        raise RuntimeError(
+            "this call needs a running explorer model (inside explorer.run)"
+        ) from None

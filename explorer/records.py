@@ -123,3 +123,17 @@ class Trace:
     def preemptions(self) -> int:
         """Decisions that switched away from the default option."""
         return sum(1 for c in self.choices if c != 0)
+
+
+@attrs.frozen
+class SearchStats:
+    """How a search reached a finding: effort to the first failure; shrink before → after."""
+
+    search: str
+    examples: int
+    examples_to_first_failure: int | None
+    first_steps: int
+    first_preemptions: int
+    final_steps: int
+    final_preemptions: int
+    shrink_runs: int

@@ -43,8 +43,14 @@ class RunResult:
     def trace(self) -> Trace:
         if self._trace is None:
             ex = self._execution
-            self._trace = Trace(self._model.name, self._variant, self._scenario,
-                                ex.choices(), ex.build_steps(), self.outcome)
+            self._trace = Trace(
+                self._model.name,
+                self._variant,
+                self._scenario,
+                ex.choices(),
+                ex.build_steps(),
+                self.outcome,
+            )
         return self._trace
 
 
@@ -54,12 +60,19 @@ def check_variant(model: Model, variant: str) -> None:
         raise UnknownModelError(f"model {model.name} has no variant {variant!r} (known: {known})")
 
 
-def run(model: Model, variant: str, scenario: Any, source: ChoiceSource,
-        settings: Settings | None = None) -> RunResult:
+def run(
+    model: Model,
+    variant: str,
+    scenario: Any,
+    source: ChoiceSource,
+    settings: Settings | None = None,
+) -> RunResult:
     """Run ``model`` once under ``source`` and return its outcome and trace."""
     check_variant(model, variant)
     world = model.build(variant, scenario)
-    safety = [(i.name, functools.partial(i.check, world)) for i in model.invariants if i.at == "step"]
+    safety = [
+        (i.name, functools.partial(i.check, world)) for i in model.invariants if i.at == "step"
+    ]
     rest = [(i.name, functools.partial(i.check, world)) for i in model.invariants if i.at != "step"]
     execution = Execution(source, settings or Settings(), safety, rest)
     try:

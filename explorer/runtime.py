@@ -51,7 +51,9 @@ class TaskHandle:
         await execution.block("join", f"task {self.name} to finish", False, None)
 
 
-def spawn(fn: Callable[..., Awaitable[Any]], *args: Any, name: str, daemon: bool = False) -> TaskHandle:
+def spawn(
+    fn: Callable[..., Awaitable[Any]], *args: Any, name: str, daemon: bool = False
+) -> TaskHandle:
     """Start a modelled task; it first runs when the engine picks it.
 
     A ``daemon`` task may stay blocked when the run ends (a server waiting for input); any other
@@ -71,7 +73,7 @@ def now() -> float:
     return current_execution().clock.now
 
 
-def call_later(delay: float, label: str, callback: Callable[[], None]) -> Timer:
+def call_later(delay: float, label: str, callback: Callable[[], object]) -> Timer:
     """Run ``callback`` (plain, synchronous) when the engine fires this timer.
 
     The engine may fire the earliest pending timer at any step, and must when no task is enabled.
@@ -103,8 +105,13 @@ def waker() -> Waker:
     return Waker(rec)
 
 
-async def block(label: str, waits_on: str, *, cancellable: bool = True,
-                on_cancel: Callable[[], None] | None = None) -> Any:
+async def block(
+    label: str,
+    waits_on: str,
+    *,
+    cancellable: bool = True,
+    on_cancel: Callable[[], None] | None = None,
+) -> Any:
     """Block the calling task until someone calls ``wake()`` on its :func:`waker`.
 
     ``waits_on`` is what a deadlock report shows. A ``cancellable`` block ends early when a Trio

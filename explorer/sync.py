@@ -32,8 +32,9 @@ class WaitQueue:
     async def wait(self, label: str, *, cancellable: bool = True) -> object:
         w = waker()
         self._waiters.append(w)
-        return await block(label, self.name, cancellable=cancellable,
-                           on_cancel=lambda: self._withdraw(w))
+        return await block(
+            label, self.name, cancellable=cancellable, on_cancel=lambda: self._withdraw(w)
+        )
 
     def _withdraw(self, w: Waker) -> None:
         if w in self._waiters:

@@ -18,7 +18,7 @@ from explorer.sources.base import ChoiceSource
 
 def pct_bound(tasks: int, steps: int, depth: int) -> float:
     """The paper's lower bound on the probability that one run finds a depth-``depth`` bug."""
-    return 1.0 / (tasks * steps ** (depth - 1))
+    return 1.0 / float(tasks * steps ** (depth - 1))
 
 
 class PCTSource(ChoiceSource):

@@ -12,7 +12,7 @@ from explorer.sources.base import ChoiceSource
 
 
 class PrechosenChoices(ChoiceSource):
-    __slots__ = ("values", "_next")
+    __slots__ = ("_next", "values")
 
     def __init__(self, values: Sequence[int]) -> None:
         self.values = list(values)

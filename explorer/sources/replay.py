@@ -21,8 +21,9 @@ def _name(tid: int, names: Sequence[str]) -> str:
 
 
 class ReplaySource(ChoiceSource):
-    def __init__(self, decisions: Sequence[Decision], task_names: Sequence[str] = (), *,
-                 strict: bool = True) -> None:
+    def __init__(
+        self, decisions: Sequence[Decision], task_names: Sequence[str] = (), *, strict: bool = True
+    ) -> None:
         self.decisions = list(decisions)
         self.task_names = list(task_names)
         self.strict = strict

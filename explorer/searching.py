@@ -1,0 +1,165 @@
+"""Searches as pytest tests: run a search, save what it found, fail with what replays it.
+
+Invariant: a search test fails exactly when its search made a finding, with an exception class
+named by the finding (so a strict xfail can name the one race it expects), and a search that
+finds nothing records how much it explored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import hypothesis
+import pytest
+from hypothesis import strategies as st
+
+from explorer.model import Model
+from explorer.records import SearchStats, Settings, Trace
+from explorer.search import Exploration, Finding, SearchBudget, explore
+from explorer.sources.hypothesis import Schedule, schedules_named
+
+_RACE_CLASSES: dict[str, type[RaceFound]] = {}
+
+
+class RaceFound(AssertionError):
+    """A search made a finding; subclasses are per finding key (see :func:`race_class`)."""
+
+    key = ""
+
+    def __init__(self, message: str, finding: Finding) -> None:
+        super().__init__(message)
+        self.finding = finding
+
+
+def race_class(key: str) -> type[RaceFound]:
+    """The exception class a search raises for finding ``key`` (e.g. ``violation:no_fd_leak``)."""
+    if key not in _RACE_CLASSES:
+        name = "RaceFound_" + "".join(c if c.isalnum() else "_" for c in key)
+        _RACE_CLASSES[key] = type(name, (RaceFound,), {"key": key})
+    return _RACE_CLASSES[key]
+
+
+def expect_race(*keys: str, reason: str = "") -> pytest.MarkDecorator:
+    """Strict xfail on exactly these findings: the test fails if the search stops finding them."""
+    why = reason or "known race: " + ", ".join(keys)
+    return pytest.mark.xfail(raises=tuple(race_class(k) for k in keys), strict=True, reason=why)
+
+
+@attrs.define
+class SearchConfig:
+    """What the pytest plugin sets from its options; defaults serve plain use without it."""
+
+    reports: Path | None = None
+    max_examples: int | None = None
+    seed: int | None = None
+    source: str = "hypothesis"
+    replay: Path | None = None
+    explorations: list[Exploration] = attrs.Factory(list)
+
+
+CONFIG = SearchConfig()
+
+
+def _budget(settings: Settings, max_examples: int | None) -> SearchBudget:
+    profile = hypothesis.settings()
+    return SearchBudget(
+        max_examples=CONFIG.max_examples or max_examples or profile.max_examples,
+        derandomize=profile.derandomize,
+        seed=CONFIG.seed,
+        database=profile.database is not None,
+        settings=settings,
+    )
+
+
+def search(
+    model: Model,
+    variant: str,
+    *,
+    name: str,
+    scenarios: st.SearchStrategy[Any] | None = None,
+    schedules: st.SearchStrategy[Schedule] | None = None,
+    invariants: Sequence[str] | None = None,
+    max_examples: int | None = None,
+    settings: Settings | None = None,
+) -> Exploration:
+    """Run one search; raise ``race_class(key)`` on a finding, after saving its report."""
+    budget = _budget(settings or Settings(), max_examples)
+    if CONFIG.replay is not None:
+        return _replay_saved(model, variant, name, invariants, budget.settings)
+    schedules = schedules or schedules_named(CONFIG.source)
+    exploration = explore(
+        model,
+        variant,
+        name=name,
+        scenarios=scenarios,
+        schedule_strategy=schedules,
+        invariants=invariants,
+        budget=budget,
+    )
+    CONFIG.explorations.append(exploration)
+    finding = exploration.finding
+    if finding is None:
+        if exploration.examples == 0:
+            raise AssertionError(f"search {name} ran no example")
+        return exploration
+    raise race_class(finding.key)(failure_message(finding), finding)
+
+
+def failure_message(finding: Finding) -> str:
+    """The invariant, the minimal trace as a numbered list, the report paths, the replay command."""
+    from explorer.render import numbered_trace
+
+    trace, stats = finding.trace, finding.stats
+    lines = [
+        trace.outcome.headline(),
+        f"found after {stats.examples_to_first_failure} examples; shrunk from "
+        f"{stats.first_steps} steps / {stats.first_preemptions} preemptions to "
+        f"{stats.final_steps} steps / {stats.final_preemptions} preemptions",
+        "minimal trace:",
+        numbered_trace(trace),
+    ]
+    if CONFIG.reports is not None:
+        from explorer.report.save import save_finding
+
+        json_path, md_path = save_finding(CONFIG.reports, stats.search, trace, stats)
+        lines += [
+            f"report: {md_path}",
+            f"trace:  {json_path}",
+            f"replay: python -m explorer replay {json_path}",
+        ]
+    return "\n".join(lines)
+
+
+def _replay_saved(
+    model: Model, variant: str, name: str, invariants: Sequence[str] | None, settings: Settings
+) -> Exploration:
+    """Replay ``--explorer-replay`` in the search for its model and variant; skip the others."""
+    from explorer.runner import run
+    from explorer.search import restrict
+    from explorer.sources.replay import ReplaySource
+    from explorer.tracefile import load_trace
+
+    assert CONFIG.replay is not None
+    saved = load_trace(CONFIG.replay)
+    if (saved.model, saved.variant) != (model.name, variant):
+        pytest.skip(f"--explorer-replay holds {saved.model}/{saved.variant}")
+    names = tuple(dict.fromkeys(s.task for s in saved.steps if s.tid >= 0))
+    source = ReplaySource(saved.decisions, names)
+    result = run(restrict(model, invariants), variant, saved.scenario, source, settings)
+    exploration = Exploration(name, model.name, variant, 1, result.steps, None)
+    CONFIG.explorations.append(exploration)
+    if result.outcome.is_finding:
+        stats = attrs.evolve(saved_stats(name, result.trace()))
+        finding = Finding(result.trace(), stats, result.task_names)
+        raise race_class(finding.key)(failure_message(finding), finding)
+    return exploration
+
+
+def saved_stats(name: str, trace: Trace) -> SearchStats:
+    """Stats for a replayed finding: one example, no shrinking."""
+    return SearchStats(
+        name, 1, 1, len(trace.steps), trace.preemptions, len(trace.steps), trace.preemptions, 0
+    )
