@@ -98,7 +98,7 @@ class Execution:
         self.live: list[TaskRecord] = []
         self.current: TaskRecord | None = None
         self.steps: list[tuple[int, str, str, float]] = []
-        self.decisions: dict[int, Decision] = {}
+        self.decisions: dict[int, tuple[int, list[int]]] = {}
         self.outcome: Outcome | None = None
         self.failure: BaseException | None = None
         self.tearing_down = False
@@ -275,7 +275,7 @@ class Execution:
                 if len(options) > 1:
                     index = self.source.choose(options, len(self.steps))
                     pick = options[index]
-                    self.decisions[len(self.steps) - 1] = Decision(index, tuple(options))
+                    self.decisions[len(self.steps) - 1] = (index, options)
                 if pick != TIMER:
                     return self.tasks[pick]
                 if self._fire_timer(cur):
@@ -380,12 +380,16 @@ class Execution:
 
     def build_steps(self) -> tuple[Step, ...]:
         return tuple(
-            Step(i, tid, self._name(tid), label, detail, time, self.decisions.get(i))
+            Step(i, tid, self._name(tid), label, detail, time, self._decision(i))
             for i, (tid, label, detail, time) in enumerate(self.steps)
         )
 
     def choices(self) -> tuple[int, ...]:
-        return tuple(self.decisions[i].index for i in sorted(self.decisions))
+        return tuple(self.decisions[i][0] for i in sorted(self.decisions))
+
+    def _decision(self, step: int) -> Decision | None:
+        raw = self.decisions.get(step)
+        return None if raw is None else Decision(raw[0], tuple(raw[1]))
 
 
 def current_execution() -> Execution:
