@@ -161,7 +161,7 @@ class Process:
         an error after part of the data went through is raised, not returned as a short count.
         """
         sock = await self._enter("write", fd, f", {len(data)} bytes")
-        with self._holdings.hold(sock):
+        with self._holdings.hold(sock), sock.writing():
             peer = sock.peer
             if peer is None:
                 raise oserror(errno.ENOTCONN)

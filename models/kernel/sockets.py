@@ -15,6 +15,8 @@ from __future__ import annotations
 import errno
 import os
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import attrs
@@ -48,6 +50,7 @@ class SocketInfo:
     peer: int | None
     fds: tuple[int, ...]
     inflight: int
+    writes_inflight: int
     queued: bool
     accept_queue: tuple[int, ...]
     unread: int
@@ -110,6 +113,7 @@ class Socket:
         self.error: int | None = None
         self.fds: list[int] = []
         self.inflight = 0
+        self.writes_inflight = 0  # of ``inflight``: writes, which a concurrent close races
         self.queued = False
         self.released = False
         self.readers = WaitList()  # data, EOF, an error, or (listening) a connection to accept
@@ -207,13 +211,22 @@ class Socket:
             pending.release(embryo=True)
         self.wake_all()
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        self.writes_inflight += 1
+        try:
+            yield
+        finally:
+            self.writes_inflight -= 1
+
     # ----- observation ---------------------------------------------------------------------
 
     def info(self) -> SocketInfo:
         return SocketInfo(
             id=self.id, owner=self.owner, pid=self.pid, tag=self.tag, phase=self.phase,
             path=self.path, peer=None if self.peer is None else self.peer.id,
-            fds=tuple(sorted(self.fds)), inflight=self.inflight, queued=self.queued,
+            fds=tuple(sorted(self.fds)), inflight=self.inflight,
+            writes_inflight=self.writes_inflight, queued=self.queued,
             accept_queue=tuple(s.id for s in self.accept_queue), unread=len(self.buffer),
             shut_rd=self.shut_rd, shut_wr=self.shut_wr, rcv_shutdown=self.rcv_shutdown,
             send_shutdown=self.send_shutdown, peer_eof_queued=self.fin_received,
