@@ -80,6 +80,12 @@ class TaskRecord:
         return f"<task {self.tid} {self.name} {self.state.value}>"
 
 
+class _CancelledWait:
+    """The wake value of a cancellable wait that its cancel ended (not a real wake)."""
+
+
+_CANCELLED = _CancelledWait()
+
 Invariants = Sequence[tuple[str, Callable[[], str | None]]]
 
 
@@ -203,7 +209,9 @@ class Execution:
         else:
             cur.state = State.RUNNING
         value, cur.wake_value = cur.wake_value, None
-        if cancellable:
+        if value is _CANCELLED:
+            # Only a wait ended by its cancel raises here; a real wake keeps its value and the
+            # pending cancel is delivered at the task's next point (Trio's rule).
             await trio.lowlevel.checkpoint_if_cancelled()
         return value
 
@@ -240,7 +248,7 @@ class Execution:
 
     def _cancel_wait(self, rec: TaskRecord) -> None:
         hook = rec.on_cancel
-        self.wake(rec)
+        self.wake(rec, _CANCELLED)
         if hook is not None:
             hook()
 
@@ -248,8 +256,11 @@ class Execution:
 
     def _record(self, rec: TaskRecord, label: str, detail: str) -> bool:
         """Record a step and check safety; True when the run has ended."""
+        return self._record_step(rec.tid, label, detail)
+
+    def _record_step(self, tid: int, label: str, detail: str) -> bool:
         steps = self.steps
-        steps.append((rec.tid, label, detail, self.clock.now))
+        steps.append((tid, label, detail, self.clock.now))
         if len(steps) > self.settings.max_steps:
             self._end(Outcome(OutcomeKind.STEP_BOUND, self._spinning(), step=len(steps) - 1))
             return True
@@ -257,11 +268,24 @@ class Execution:
 
     def _check_safety(self) -> bool:
         for name, check in self.safety:
-            message = check()
-            if message is not None:
-                self._end(Outcome(OutcomeKind.VIOLATION, message, name, len(self.steps) - 1))
+            outcome = self._evaluate(name, check)
+            if outcome is not None:
+                self._end(outcome)
                 return True
         return False
+
+    def _evaluate(self, name: str, check: Callable[[], str | None]) -> Outcome | None:
+        """One invariant's verdict; an invariant that raises is a crash of the model."""
+        step = len(self.steps) - 1
+        try:
+            message = check()
+        except Exception as exc:
+            text = "".join(traceback.format_exception(exc))
+            return Outcome(OutcomeKind.CRASH, f"invariant {name} raised {exc!r}", name, step,
+                           traceback=text)
+        if message is None:
+            return None
+        return Outcome(OutcomeKind.VIOLATION, message, name, step)
 
     def _next(self, cur: TaskRecord | None) -> TaskRecord | None:
         """Pick the task that runs next, firing timers when chosen; None when the run ended."""
@@ -294,7 +318,13 @@ class Execution:
         return options
 
     def _fire_timer(self, cur: TaskRecord | None) -> bool:
-        timer = self.clock.fire_earliest()
+        try:
+            timer = self.clock.fire_earliest()
+        except Exception as exc:  # the model's own callback failed: a crash, not an engine bug
+            message = f"{type(exc).__name__}: {exc} (in a timer callback)"
+            text = "".join(traceback.format_exception(exc))
+            self._end(Outcome(OutcomeKind.CRASH, message, None, len(self.steps), traceback=text))
+            return True
         if (
             cur is not None
             and cur.state is State.BLOCKED
@@ -302,8 +332,7 @@ class Execution:
             and trio.current_effective_deadline() == -math.inf
         ):
             self._cancel_wait(cur)
-        self.steps.append((TIMER, "timer", timer.label, self.clock.now))
-        return self._check_safety()
+        return self._record_step(TIMER, "timer", timer.label)
 
     def call_later(self, delay: float, label: str, callback: Callable[[], object]) -> Timer:
         return self.clock.call_later(delay, label, callback)
@@ -335,12 +364,11 @@ class Execution:
             self._end(self._check_quiescence())
 
     def _check_quiescence(self) -> Outcome:
-        step = len(self.steps) - 1
         for name, check in self.quiescence:
-            message = check()
-            if message is not None:
-                return Outcome(OutcomeKind.VIOLATION, message, name, step)
-        return Outcome(OutcomeKind.PASS, step=step)
+            outcome = self._evaluate(name, check)
+            if outcome is not None:
+                return outcome
+        return Outcome(OutcomeKind.PASS, step=len(self.steps) - 1)
 
     def _spinning(self) -> str:
         tail = self.steps[-200:]

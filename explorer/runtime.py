@@ -47,8 +47,14 @@ class TaskHandle:
             return
         me = execution.current
         assert me is not None
-        self._rec.joiners.append(me)
-        await execution.block("join", f"task {self.name} to finish", False, None)
+        joiners = self._rec.joiners
+        joiners.append(me)
+
+        def withdraw() -> None:
+            if me in joiners:
+                joiners.remove(me)
+
+        await execution.block("join", f"task {self.name} to finish", True, withdraw)
 
 
 def spawn(

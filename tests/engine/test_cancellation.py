@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-import pytest
 import trio
 
 import explorer
@@ -174,12 +173,6 @@ async def cancel_after_a_lock_handoff(world: World) -> None:
         await handle.join()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: Execution.block ends with checkpoint_if_cancelled even when the wait "
-    "ended by a real wake, so a woken task that is cancelled before it runs drops the wake "
-    "(Lock/Queue/WaitQueue.wake_one lose it) and the other waiters hang",
-)
 def test_a_wake_delivered_before_a_cancel_is_not_lost() -> None:
     # Under the default schedule: main holds L, both waiters queue, main releases L (waking the
     # first waiter) and then cancels the first waiter's scope before it runs. Trio's rule is that

@@ -7,7 +7,6 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 import trio
 
 import explorer
@@ -114,11 +113,6 @@ def test_a_run_of_exactly_max_steps_steps_passes() -> None:
     assert result.steps == 31
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: Execution._fire_timer appends timer steps without the max_steps check "
-    "that _record applies to task steps, so a self-re-arming timer runs unbounded",
-)
 def test_timer_steps_count_towards_the_step_bound() -> None:
     # A timer callback that re-arms itself keeps the clock busy with no task enabled: a
     # livelock in virtual time, which the step bound must stop like any other.
@@ -137,13 +131,6 @@ def test_timer_steps_count_towards_the_step_bound() -> None:
     assert result.steps <= 101
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=explorer.ExplorerInternalError,
-    reason="engine bug: an exception from a model's timer callback escapes through "
-    "Execution._next's catch-all and is raised as ExplorerInternalError (an engine bug) "
-    "instead of ending the run as a crash outcome",
-)
 def test_an_exception_in_a_timer_callback_is_a_model_crash() -> None:
     async def main(world: dict[str, Any]) -> None:
         explorer.call_later(1.0, "expire", lambda: world["session"].close())
