@@ -131,9 +131,12 @@ async def suspend_on(wait: Callable[[], Awaitable[T]]) -> T:
     with trio.CancelScope() as scope:
         co.suspension = scope
         try:
-            return await wait()
+            result = await wait()
         finally:
             co.suspension = None
+        # Woken, but cancelled before running on: the wake is overtaken (prompt cancellation).
+        raise_if_cancelled()
+        return result
     # Only a cancel of our own scope gets here, and every such cancel records its cause first.
     raise_if_cancelled()
     raise AssertionError("suspension interrupted without a cancellation cause")
