@@ -18,6 +18,7 @@ from explorer.model import Model
 from explorer.records import OutcomeKind, SearchStats, Settings, Trace
 from explorer.runner import RunResult, check_variant, run
 from explorer.sources.hypothesis import Schedule, schedules
+from explorer.sources.prechosen import PrechosenChoices
 
 _FOUND_CLASSES: dict[str, type[_Found]] = {}
 
@@ -142,7 +143,7 @@ def explore(
     try:
         test()
     except _Found as found:
-        tally.last = found.result
+        tally.last = minimize_choices(target, variant, found.result, budget.settings, tally)
     else:
         tally.last = None
     return Exploration(
@@ -190,3 +191,31 @@ def _finding(name: str, tally: _Tally) -> Finding | None:
         shrink_runs=tally.examples - (tally.first_at or 0),
     )
     return Finding(last, stats, tally.last.task_names)
+
+
+def minimize_choices(model: Model, variant: str, found: RunResult, settings: Settings,
+                     tally: _Tally | None = None) -> RunResult:
+    """Zero each context switch in turn, keeping it zeroed while the same finding remains.
+
+    Hypothesis shrinks the schedule it drew (a PCT permutation, a list); this pass shrinks the
+    decisions the run actually made, so the result is 1-minimal: undoing any one remaining
+    preemption makes the finding go away.
+    """
+    key = finding_key(found.outcome.kind, found.outcome.invariant)
+    scenario = found.trace().scenario
+    best, choices = found, list(found.choices)
+    changed = True
+    while changed:
+        changed = False
+        for k in reversed(range(len(choices))):
+            if choices[k] == 0:
+                continue
+            trial = [*choices[:k], 0, *choices[k + 1:]]
+            result = run(model, variant, scenario, PrechosenChoices(trial), settings)
+            if tally is not None:
+                tally.examples += 1
+            outcome = result.outcome
+            if outcome.is_finding and finding_key(outcome.kind, outcome.invariant) == key:
+                best, choices, changed = result, list(result.choices), True
+                break
+    return best

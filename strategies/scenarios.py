@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 Event = list[Any]
 
-LIFECYCLE: tuple[Event, ...] = (["reload"], ["foreground"])
+LIFECYCLE: tuple[Event, ...] = (["reload"], ["foreground"], ["idle"])
+#: A reload split in two with another hook landing between OnDestroy and the next OnCreate.
+SPLIT_RELOADS: tuple[list[Event], ...] = (
+    [["destroy"], ["foreground"], ["create"]],
+    [["destroy"], ["post"], ["create"]],
+)
 BACKEND: tuple[Event, ...] = (
     ["backend_event"],
     ["control", "started"],
@@ -35,13 +40,13 @@ def _number_posts(events: list[Event]) -> list[Event]:
 
 def event_lists(*, max_events: int = 6, lifecycle: bool = True, messages: bool = True,
                 backend: bool = True, faults: bool = False) -> st.SearchStrategy[list[Event]]:
-    pool: list[Event] = []
-    pool += list(LIFECYCLE) if lifecycle else []
-    pool += [["post"]] if messages else []
-    pool += list(BACKEND) if backend else []
-    pool += list(FAULTS) if faults else []
-    events = st.lists(st.sampled_from(pool), max_size=max_events)
-    return events.map(_number_posts)
+    pool: list[list[Event]] = []
+    pool += [[e] for e in LIFECYCLE] + list(SPLIT_RELOADS) if lifecycle else []
+    pool += [[["post"]]] if messages else []
+    pool += [[e] for e in BACKEND] if backend else []
+    pool += [[e] for e in FAULTS] if faults else []
+    chunks = st.lists(st.sampled_from(pool), max_size=max_events)
+    return chunks.map(lambda cs: _number_posts([e for chunk in cs for e in chunk]))
 
 
 def ipc_scenarios(*, max_events: int = 6, lifecycle: bool = True, messages: bool = True,
