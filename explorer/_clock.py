@@ -15,7 +15,9 @@ class Timer:
 
     __slots__ = ("callback", "cancelled", "deadline", "label", "seq")
 
-    def __init__(self, deadline: float, seq: int, label: str, callback: Callable[[], object]) -> None:
+    def __init__(
+        self, deadline: float, seq: int, label: str, callback: Callable[[], object]
+    ) -> None:
         self.deadline = deadline
         self.seq = seq
         self.label = label

@@ -297,7 +297,7 @@ class Execution:
                     return None
                 pick = options[0]
                 if len(options) > 1:
-                    index = self.source.choose(options, len(self.steps))
+                    index = self.source.choose(options, len(self.steps) - 1)
                     pick = options[index]
                     self.decisions[len(self.steps) - 1] = (index, options)
                 if pick != TIMER:

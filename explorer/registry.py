@@ -24,18 +24,33 @@ def _as_models(obj: object) -> Iterable[Model]:
 
 
 @cache
+def _load() -> tuple[dict[str, Model], dict[str, str]]:
+    """Registered models by name, and entry points that failed to load with why.
+
+    A broken entry point costs only its own models: the others stay usable.
+    """
+    found: dict[str, Model] = {}
+    broken: dict[str, str] = {}
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        try:
+            loaded = ep.load()
+        except Exception as exc:
+            broken[ep.name] = f"{type(exc).__name__}: {exc}"
+            continue
+        for model in _as_models(loaded):
+            found[model.name] = model
+    return dict(sorted(found.items())), broken
+
+
 def all_models() -> dict[str, Model]:
     """Every registered model by name, in name order."""
-    found: dict[str, Model] = {}
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        for model in _as_models(ep.load()):
-            found[model.name] = model
-    return dict(sorted(found.items()))
+    return _load()[0]
 
 
 def get_model(name: str) -> Model:
-    models = all_models()
+    models, broken = _load()
     if name not in models:
         known = ", ".join(models) or "none"
-        raise UnknownModelError(f"unknown model {name!r} (registered: {known})")
+        why = "".join(f"; entry point {k} failed to load ({v})" for k, v in broken.items())
+        raise UnknownModelError(f"unknown model {name!r} (registered: {known}){why}")
     return models[name]

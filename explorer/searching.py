@@ -105,12 +105,12 @@ def search(
         if exploration.examples == 0:
             raise AssertionError(f"search {name} ran no example")
         return exploration
-    raise race_class(finding.key)(failure_message(finding), finding)
+    raise race_class(finding.key)(failure_message(finding, model), finding)
 
 
-def failure_message(finding: Finding) -> str:
+def failure_message(finding: Finding, model: Model | None = None) -> str:
     """The invariant, the minimal trace as a numbered list, the report paths, the replay command."""
-    from explorer.render import numbered_trace
+    from explorer.render import render_minimal
 
     trace, stats = finding.trace, finding.stats
     lines = [
@@ -119,12 +119,12 @@ def failure_message(finding: Finding) -> str:
         f"{stats.first_steps} steps / {stats.first_preemptions} preemptions to "
         f"{stats.final_steps} steps / {stats.final_preemptions} preemptions",
         "minimal trace:",
-        numbered_trace(trace),
+        render_minimal(trace),
     ]
     if CONFIG.reports is not None:
         from explorer.report.save import save_finding
 
-        json_path, md_path = save_finding(CONFIG.reports, stats.search, trace, stats)
+        json_path, md_path = save_finding(CONFIG.reports, stats.search, trace, stats, model=model)
         lines += [
             f"report: {md_path}",
             f"trace:  {json_path}",
@@ -140,13 +140,13 @@ def _replay_saved(
     from explorer.runner import run
     from explorer.search import restrict
     from explorer.sources.replay import ReplaySource
-    from explorer.tracefile import load_trace
+    from explorer.tracefile import read
 
     assert CONFIG.replay is not None
-    saved = load_trace(CONFIG.replay)
+    saved = read(CONFIG.replay).trace
     if (saved.model, saved.variant) != (model.name, variant):
         pytest.skip(f"--explorer-replay holds {saved.model}/{saved.variant}")
-    names = tuple(dict.fromkeys(s.task for s in saved.steps if s.tid >= 0))
+    names = _task_names(saved)
     source = ReplaySource(saved.decisions, names)
     result = run(restrict(model, invariants), variant, saved.scenario, source, settings)
     exploration = Exploration(name, model.name, variant, 1, result.steps, None)
@@ -154,7 +154,7 @@ def _replay_saved(
     if result.outcome.is_finding:
         stats = attrs.evolve(saved_stats(name, result.trace()))
         finding = Finding(result.trace(), stats, result.task_names)
-        raise race_class(finding.key)(failure_message(finding), finding)
+        raise race_class(finding.key)(failure_message(finding, model), finding)
     return exploration
 
 
@@ -163,3 +163,38 @@ def saved_stats(name: str, trace: Trace) -> SearchStats:
     return SearchStats(
         name, 1, 1, len(trace.steps), trace.preemptions, len(trace.steps), trace.preemptions, 0
     )
+
+
+@attrs.frozen
+class SearchSpec:
+    """One search as data: what the test runs, and which findings are known races.
+
+    ``expect`` lists the finding keys (``violation:<invariant>``, ``deadlock``, ...) of the races
+    this variant is known to have; the test is then a strict xfail on exactly those.
+    """
+
+    name: str
+    model: Model
+    variant: str
+    invariants: tuple[str, ...]
+    scenarios: st.SearchStrategy[Any] | None = None
+    expect: tuple[str, ...] = ()
+    why: str = ""
+    max_examples: int | None = None
+    settings: Settings = attrs.field(factory=Settings)
+
+    def run(self) -> Exploration:
+        return search(self.model, self.variant, name=self.name, scenarios=self.scenarios,
+                      invariants=self.invariants, max_examples=self.max_examples,
+                      settings=self.settings)
+
+    def param(self) -> Any:
+        """A ``pytest.param`` named by the search, strict-xfail when a race is expected."""
+        marks = [expect_race(*self.expect, reason=self.why)] if self.expect else []
+        return pytest.param(self, id=self.name, marks=marks)
+
+
+def _task_names(trace: Trace) -> tuple[str, ...]:
+    """Task names by task id, as the trace recorded them."""
+    by_id = {s.tid: s.task for s in trace.steps if s.tid >= 0}
+    return tuple(by_id.get(tid, f"#{tid}") for tid in range(max(by_id, default=-1) + 1))

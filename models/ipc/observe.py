@@ -21,7 +21,8 @@ class ClientRecord:
     tasks: list[TaskHandle] = attrs.Factory(list)  # every coroutine/queue task of the instance
     destroyed: bool = False  # the module's OnDestroy tore it down (close() or disconnect() called)
     close_returned: bool = False  # a synchronous close()/disconnect() call on it has returned
-    after_close: list[str] = attrs.Factory(list)  # "task: label" of steps taken after close returned
+    #: "task: label" of every step the instance's tasks took after its close returned
+    after_close: list[str] = attrs.Factory(list)
 
     def live_tasks(self) -> list[TaskHandle]:
         return [t for t in self.tasks if not t.finished]
@@ -56,7 +57,7 @@ class Observations:
     calls: list[Call] = attrs.Factory(list)
     js_states: list[str] = attrs.Factory(list)  # JS-visible state history (after de-duplication)
     js_messages: list[str] = attrs.Factory(list)  # RPC messages forwarded to JS
-    unhandled: list[str] = attrs.Factory(list)  # exceptions that reached a scope unhandled (app crash)
+    unhandled: list[str] = attrs.Factory(list)  # exceptions reaching a scope unhandled (a crash)
     notes: list[str] = attrs.Factory(list)  # anything else worth showing in a report
 
     def new_client(self, role: str, platform: str) -> ClientRecord:

@@ -1,0 +1,389 @@
+"""Trace files: a trace, and optionally the search that found it, as versioned JSON.
+
+Invariant: ``loads(dumps(trace)) == trace`` for every trace whose scenario is JSON data, and
+loading either returns fully checked records or raises ``TraceFormatError`` with one line that
+names the field, what was expected and what arrived. A trace file is data: reading one never
+imports code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import re
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any, NoReturn
+
+import attrs
+
+from explorer.errors import TraceFormatError, UserError
+from explorer.records import (
+    TRACE_SCHEMA,
+    BlockedTask,
+    Decision,
+    Outcome,
+    OutcomeKind,
+    SearchStats,
+    Step,
+    Trace,
+)
+
+_TOOLS = ("race-explorer", "trio", "hypothesis")
+_TOP_REQUIRED = ("schema", "model", "variant", "scenario", "choices", "steps", "outcome")
+_TOP_OPTIONAL = ("search", "versions")
+_STEP_FIELDS = ("index", "tid", "task", "label", "detail", "time", "decision")
+_OUTCOME_FIELDS = ("kind", "message", "invariant", "step", "blocked", "traceback")
+_STATS_FIELDS = tuple(f.name for f in attrs.fields(SearchStats))
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@attrs.frozen
+class TraceDocument:
+    """What a trace file holds: the trace, the search that found it, the tools that wrote it."""
+
+    trace: Trace
+    stats: SearchStats | None = None
+    versions: tuple[tuple[str, str], ...] = ()
+
+
+def tool_versions() -> tuple[tuple[str, str], ...]:
+    """The versions of race-explorer, Trio, Hypothesis and Python running now."""
+    found = []
+    for name in _TOOLS:
+        try:
+            found.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            found.append((name, "unknown"))
+    return (*found, ("python", platform.python_version()))
+
+
+# ----- writing ---------------------------------------------------------------------------
+
+
+def dumps(trace: Trace, *, stats: SearchStats | None = None,
+          versions: Iterable[tuple[str, str]] | None = None) -> str:
+    """The trace file's text: one top-level field per line and one step per line.
+
+    Tuples in the scenario are written as JSON lists. Raises ``ValueError`` when the scenario
+    is not JSON data (a set, an object, NaN).
+    """
+    _check_json(trace.scenario, "scenario")
+    fields: dict[str, Any] = {
+        "schema": trace.schema,
+        "model": trace.model,
+        "variant": trace.variant,
+        "scenario": trace.scenario,
+        "choices": list(trace.choices),
+    }
+    lines = [f"  {json.dumps(k)}: {_compact(v, k)}," for k, v in fields.items()]
+    lines.append('  "steps": [')
+    lines.append(",\n".join(f"    {_compact(_step_json(s), 'steps')}" for s in trace.steps))
+    lines.append("  ],")
+    tail: dict[str, Any] = {"outcome": attrs.asdict(trace.outcome, value_serializer=_plain)}
+    if stats is not None:
+        tail["search"] = attrs.asdict(stats)
+    tail["versions"] = dict(tool_versions() if versions is None else versions)
+    lines.append(",\n".join(f"  {json.dumps(k)}: {_compact(v, k)}" for k, v in tail.items()))
+    text = "{\n" + "\n".join(line for line in lines if line) + "\n}\n"
+    # json leaves lone surrogates raw with ensure_ascii=False; escape them so the file is UTF-8.
+    # (A high surrogate right before a low one reads back as the one character they encode.)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _check_json(value: Any, path: str) -> None:
+    """Refuse what JSON would change or cannot hold, so that the scenario reads back equal."""
+    problem = None
+    if isinstance(value, float) and not math.isfinite(value):
+        problem = f"{value} is not a finite number"
+    elif isinstance(value, list | tuple):
+        for k, item in enumerate(value):
+            _check_json(item, f"{path}[{k}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                problem = f"its key {key!r} is not a string"
+                break
+            _check_json(item, f"{path}.{key}")
+    elif not (value is None or isinstance(value, str | int | float)):
+        problem = f"{type(value).__name__} {value!r:.40} is not JSON data"
+    if problem is not None:
+        raise ValueError(f"trace field {path} cannot be written: {problem}")
+
+
+def _compact(value: Any, field: str) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"trace field {field} is not JSON data: {exc}") from exc
+
+
+def _plain(_inst: Any, _field: Any, value: Any) -> Any:
+    return value.value if isinstance(value, OutcomeKind) else value
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    decision = step.decision
+    return {
+        "index": step.index, "tid": step.tid, "task": step.task, "label": step.label,
+        "detail": step.detail, "time": step.time,
+        "decision": None if decision is None
+        else {"index": decision.index, "options": list(decision.options)},
+    }
+
+
+# ----- reading ---------------------------------------------------------------------------
+
+
+def read(path: str | Path) -> TraceDocument:
+    """Load and check the trace file at ``path``; any problem is a ``UserError``."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such trace file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the trace file: {exc.strerror or exc}") from None
+    return loads_document(data, origin=str(path))
+
+
+def loads(data: str | bytes, *, origin: str = "trace") -> Trace:
+    """The trace in a trace file's text (see :func:`loads_document`)."""
+    return loads_document(data, origin=origin).trace
+
+
+def loads_document(data: str | bytes, *, origin: str = "trace") -> TraceDocument:
+    """Parse and check a trace file; raises ``TraceFormatError`` naming the first bad field."""
+    reader = _Reader(origin)
+    top = reader.fields(_parse_json(data, origin), "the file", _TOP_REQUIRED, _TOP_OPTIONAL)
+    reader.schema(top["schema"])
+    steps = reader.steps(reader.as_list(top["steps"], "steps"))
+    trace = Trace(
+        model=reader.name(top["model"], "model"),
+        variant=reader.name(top["variant"], "variant"),
+        scenario=top["scenario"],
+        choices=reader.choices(top["choices"], steps),
+        steps=steps,
+        outcome=reader.outcome(top["outcome"], len(steps)),
+    )
+    stats = None if top.get("search") is None else reader.stats(top["search"])
+    versions = reader.versions(top.get("versions", {}))
+    return TraceDocument(trace, stats, versions)
+
+
+def _parse_json(data: str | bytes, origin: str) -> Any:
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TraceFormatError(
+                f"{origin}: not a trace file: not UTF-8 text (byte 0x{data[exc.start]:02x} "
+                f"at offset {exc.start})") from None
+    if not data.strip():
+        raise TraceFormatError(f"{origin}: not a trace file: it is empty")
+    try:
+        return json.loads(data, parse_constant=_no_constant, parse_float=_finite_float,
+                          object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        # An unterminated string always runs to the end of the text: the file was cut off.
+        if exc.pos >= len(data.rstrip()) or exc.msg.startswith("Unterminated string"):
+            raise TraceFormatError(f"{origin}: not a trace file: the JSON ends early "
+                                   f"(truncated file?): {exc.msg}") from None
+        raise TraceFormatError(f"{origin}: not a trace file: malformed JSON at line "
+                               f"{exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        raise TraceFormatError(f"{origin}: not a trace file: {_one_line(exc)}") from None
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"field {key[:40]!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())[:200]
+
+
+def _describe(value: Any) -> str:
+    """A short one-line description of a JSON value for an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, str):
+        shown = repr(value) if len(value) <= 40 else repr(value[:40])[:-1] + "…'"
+        return f"{shown} (a string)"
+    if isinstance(value, int | float):
+        return f"{str(value)[:40]} (a number)"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return f"an object with {len(value)} fields"
+    return type(value).__name__
+
+
+class _Reader:
+    """Checks decoded JSON field by field; every failure names the field by its path."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def fail(self, path: str, expected: str, got: Any) -> NoReturn:
+        raise TraceFormatError(f"{self.origin}: {path}: expected {expected}, got {_describe(got)}")
+
+    def fields(self, value: Any, path: str, required: Iterable[str],
+               optional: Iterable[str] = ()) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(path, "an object", value)
+        required = tuple(required)
+        known = (*required, *optional)
+        for key in value:
+            if key not in known:
+                where = "the file" if path == "the file" else path
+                raise TraceFormatError(f"{self.origin}: {where}: unexpected field {key[:40]!r} "
+                                       f"(known: {', '.join(known)})")
+        for key in required:
+            if key not in value:
+                raise TraceFormatError(f"{self.origin}: {path}: missing field {key!r}")
+        return value
+
+    def schema(self, value: Any) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.fail("schema", f"the schema version {TRACE_SCHEMA}", value)
+        if value != TRACE_SCHEMA:
+            raise TraceFormatError(
+                f"{self.origin}: schema: trace schema version {value} is not supported "
+                f"(this race-explorer reads version {TRACE_SCHEMA})")
+
+    def as_list(self, value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list):
+            self.fail(path, "a list", value)
+        return value
+
+    def as_str(self, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            self.fail(path, "a string", value)
+        return value
+
+    def name(self, value: Any, path: str) -> str:
+        if not isinstance(value, str) or not value:
+            self.fail(path, "a non-empty string", value)
+        return value
+
+    def optional_str(self, value: Any, path: str) -> str | None:
+        return None if value is None else self.as_str(value, path)
+
+    def as_int(self, value: Any, path: str, low: int, high: int | None = None,
+            expected: str = "") -> int:
+        in_range = (isinstance(value, int) and not isinstance(value, bool) and value >= low
+                    and (high is None or value <= high))
+        if not in_range:
+            bound = f"at least {low}" if high is None else f"from {low} to {high}"
+            self.fail(path, expected or f"an integer {bound}", value)
+        return int(value)
+
+    def time(self, value: Any, path: str, earliest: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < earliest:
+            self.fail(path, f"a virtual time in seconds, at least {earliest}", value)
+        return float(value)
+
+    def steps(self, items: list[Any]) -> tuple[Step, ...]:
+        names: dict[int, str] = {}
+        steps: list[Step] = []
+        for i, item in enumerate(items):
+            path = f"steps[{i}]"
+            raw = self.fields(item, path, _STEP_FIELDS)
+            self.as_int(raw["index"], f"{path}.index", i, i, f"{i} (steps are numbered in order)")
+            tid = self.as_int(raw["tid"], f"{path}.tid", -1)
+            task = self.as_str(raw["task"], f"{path}.task")
+            if names.setdefault(tid, task) != task:
+                self.fail(f"{path}.task", f"{names[tid]!r} (the name task {tid} had before)", task)
+            earlier = steps[-1].time if steps else 0.0
+            steps.append(Step(
+                i, tid, task, self.as_str(raw["label"], f"{path}.label"),
+                self.as_str(raw["detail"], f"{path}.detail"),
+                self.time(raw["time"], f"{path}.time", earlier),
+                None if raw["decision"] is None else self.decision(raw["decision"], path),
+            ))
+        return tuple(steps)
+
+    def decision(self, value: Any, step_path: str) -> Decision:
+        path = f"{step_path}.decision"
+        raw = self.fields(value, path, ("index", "options"))
+        options = self.as_list(raw["options"], f"{path}.options")
+        if not options:
+            self.fail(f"{path}.options", "at least one option", options)
+        ids = tuple(self.as_int(o, f"{path}.options[{k}]", -1) for k, o in enumerate(options))
+        if len(set(ids)) != len(ids):
+            self.fail(f"{path}.options", "distinct task ids", options)
+        index = self.as_int(raw["index"], f"{path}.index", 0, len(ids) - 1,
+                         f"an index into its {len(ids)} options (0 to {len(ids) - 1})")
+        return Decision(index, ids)
+
+    def choices(self, value: Any, steps: tuple[Step, ...]) -> tuple[int, ...]:
+        items = self.as_list(value, "choices")
+        taken = [(s.index, s.decision.index) for s in steps if s.decision is not None]
+        if len(items) != len(taken):
+            self.fail("choices", f"{len(taken)} entries (one per step with a decision)", items)
+        for k, (item, (step, index)) in enumerate(zip(items, taken, strict=True)):
+            expected = f"{index} (the index taken at step {step})"
+            self.as_int(item, f"choices[{k}]", index, index, expected)
+        return tuple(index for _, index in taken)
+
+    def outcome(self, value: Any, n_steps: int) -> Outcome:
+        raw = self.fields(value, "outcome", _OUTCOME_FIELDS)
+        kinds = [k.value for k in OutcomeKind]
+        if raw["kind"] not in kinds:
+            self.fail("outcome.kind", f"one of {', '.join(kinds)}", raw["kind"])
+        kind = OutcomeKind(raw["kind"])
+        invariant = self.optional_str(raw["invariant"], "outcome.invariant")
+        if kind is OutcomeKind.VIOLATION and not invariant:
+            self.fail("outcome.invariant", "the violated invariant's name", raw["invariant"])
+        blocked = self.as_list(raw["blocked"], "outcome.blocked")
+        return Outcome(
+            kind=kind,
+            message=self.as_str(raw["message"], "outcome.message"),
+            invariant=invariant,
+            step=self.as_int(raw["step"], "outcome.step", 0, n_steps),
+            blocked=tuple(self.blocked(b, f"outcome.blocked[{k}]") for k, b in enumerate(blocked)),
+            traceback=self.optional_str(raw["traceback"], "outcome.traceback"),
+        )
+
+    def blocked(self, value: Any, path: str) -> BlockedTask:
+        raw = self.fields(value, path, ("task", "waits_on"))
+        return BlockedTask(self.as_str(raw["task"], f"{path}.task"),
+                           self.as_str(raw["waits_on"], f"{path}.waits_on"))
+
+    def stats(self, value: Any) -> SearchStats:
+        raw = self.fields(value, "search", _STATS_FIELDS)
+        counts = {k: self.as_int(raw[k], f"search.{k}", 0) for k in _STATS_FIELDS
+                  if k not in ("search", "examples_to_first_failure")}
+        first = raw["examples_to_first_failure"]
+        return SearchStats(
+            search=self.name(raw["search"], "search.search"),
+            examples_to_first_failure=None if first is None
+            else self.as_int(first, "search.examples_to_first_failure", 0),
+            **counts,
+        )
+
+    def versions(self, value: Any) -> tuple[tuple[str, str], ...]:
+        if not isinstance(value, dict):
+            self.fail("versions", "an object of tool names and versions", value)
+        return tuple((k, self.as_str(v, f"versions.{k[:40]}")) for k, v in value.items())
