@@ -48,8 +48,9 @@ def all_models() -> dict[str, Model]:
 
 
 def get_model(name: str) -> Model:
-    models, broken = _load()
+    models = all_models()
     if name not in models:
+        broken = _load()[1]
         known = ", ".join(models) or "none"
         why = "".join(f"; entry point {k} failed to load ({v})" for k, v in broken.items())
         raise UnknownModelError(f"unknown model {name!r} (registered: {known}){why}")
