@@ -195,27 +195,71 @@ def _finding(name: str, tally: _Tally) -> Finding | None:
 
 def minimize_choices(model: Model, variant: str, found: RunResult, settings: Settings,
                      tally: _Tally | None = None) -> RunResult:
-    """Zero each context switch in turn, keeping it zeroed while the same finding remains.
+    """Shrink the decisions a finding made until each remaining context switch is needed.
 
-    Hypothesis shrinks the schedule it drew (a PCT permutation, a list); this pass shrinks the
-    decisions the run actually made, so the result is 1-minimal: undoing any one remaining
-    preemption makes the finding go away.
+    Hypothesis shrinks the schedule it drew (a PCT permutation, a sparse list); this pass
+    shrinks the decisions the run actually made. First the longest tail of switches that can
+    go is cut, then each switch is zeroed in turn, latest first, while the same finding
+    remains, until a whole pass changes nothing: the result is 1-minimal.
     """
-    key = finding_key(found.outcome.kind, found.outcome.invariant)
-    scenario = found.trace().scenario
-    best, choices = found, list(found.choices)
-    changed = True
-    while changed:
+    trial = _Trial(model, variant, found, settings, tally)
+    if found.outcome.kind is OutcomeKind.STEP_BOUND:
+        return found  # each trial would run to the bound; a livelock has no minimal schedule
+    trial.cut_tail()
+    while trial.zero_each() and trial.runs < MINIMIZE_RUNS:
+        pass
+    return trial.best
+
+
+#: Runs the choice-level shrink may make after Hypothesis: past it, the result is kept as is.
+MINIMIZE_RUNS = 2_000
+
+
+class _Trial:
+    """The best failing run so far, and runs of candidate decision lists against it."""
+
+    def __init__(self, model: Model, variant: str, found: RunResult, settings: Settings,
+                 tally: _Tally | None) -> None:
+        self.model, self.variant, self.settings, self.tally = model, variant, settings, tally
+        self.key = finding_key(found.outcome.kind, found.outcome.invariant)
+        self.scenario = found.trace().scenario
+        self.best = found
+        self.runs = 0
+
+    @property
+    def choices(self) -> list[int]:
+        return list(self.best.choices)
+
+    def attempt(self, choices: list[int]) -> bool:
+        result = run(self.model, self.variant, self.scenario, PrechosenChoices(choices),
+                     self.settings)
+        self.runs += 1
+        if self.tally is not None:
+            self.tally.examples += 1
+        outcome = result.outcome
+        if outcome.is_finding and finding_key(outcome.kind, outcome.invariant) == self.key:
+            self.best = result
+            return True
+        return False
+
+    def cut_tail(self) -> None:
+        """Keep the shortest prefix of the decisions (then all "no switch") that still fails."""
+        low, high = 0, len(self.choices)
+        while low < high:
+            middle = (low + high) // 2
+            if self.attempt(self.choices[:middle]):
+                high = min(middle, len(self.choices))
+            else:
+                low = middle + 1
+
+    def zero_each(self) -> bool:
+        """One pass from the last switch to the first; True if any switch could go."""
         changed = False
-        for k in reversed(range(len(choices))):
-            if choices[k] == 0:
-                continue
-            trial = [*choices[:k], 0, *choices[k + 1:]]
-            result = run(model, variant, scenario, PrechosenChoices(trial), settings)
-            if tally is not None:
-                tally.examples += 1
-            outcome = result.outcome
-            if outcome.is_finding and finding_key(outcome.kind, outcome.invariant) == key:
-                best, choices, changed = result, list(result.choices), True
-                break
-    return best
+        k = len(self.choices) - 1
+        while k >= 0:
+            choices = self.choices
+            if k < len(choices) and choices[k] != 0:
+                # Decisions before k are unchanged by a change at k: the pass goes on from k - 1.
+                changed |= self.attempt([*choices[:k], 0, *choices[k + 1:]])
+            k -= 1
+        return changed
