@@ -1,0 +1,181 @@
+"""The IPC world: one kernel, the app process with its module, the backend, what is observed.
+
+Invariant: a ``World`` is built afresh from ``(variant, scenario)`` for every run and holds
+everything the run touches; the accessors below only read it, so invariants and tests can
+call them at any step without changing the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from models.ipc.android import ANDROID_VARIANTS, AndroidModule
+from models.ipc.backend import DEFAULT_EVENT, Backend, Connection, Listener
+from models.ipc.ios import IOS_VARIANT, IOSModule
+from models.ipc.observe import ClientRecord, Observations
+from models.kernel import Kernel, SocketInfo
+
+RPC_PATH = "files/comapeo.sock"
+CONTROL_PATH = "files/control.sock"
+#: Receive-buffer size per socket: small, so a few frames fill it and writers block.
+BUFFER_SIZE = 256
+
+VARIANTS: tuple[tuple[str, str], ...] = (*ANDROID_VARIANTS, IOS_VARIANT)
+
+CONTROL_KINDS = ("started", "ready", "stopping", "error")
+#: Each scenario event and the arguments it takes (see ``models.ipc.environment``).
+EVENT_ARGS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "post": (("text",),), "reload": ((),), "teardown": ((),), "destroy": ((),),
+    "create": ((),), "foreground": ((),),
+    "backend_event": ((), ("text",)), "control": (("control",),), "crash_backend": ((),),
+    "restart_backend": ((),), "idle": ((), ("seconds",)),
+}
+
+
+def _fits(arg: Any, kind: str) -> bool:
+    if kind == "text":
+        return isinstance(arg, str)
+    if kind == "control":
+        return arg in CONTROL_KINDS
+    return isinstance(arg, int | float) and not isinstance(arg, bool) and arg > 0
+
+
+def check_event(event: Any) -> tuple[Any, ...]:
+    """One scenario event as a tuple, or ``ValueError`` saying what is wrong with it."""
+    if (not isinstance(event, list | tuple) or not event or not isinstance(event[0], str)
+            or event[0] not in EVENT_ARGS):
+        known = ", ".join(EVENT_ARGS)
+        raise ValueError(f"unknown scenario event {event!r} (known: {known})")
+    name, args = event[0], tuple(event[1:])
+    shapes = EVENT_ARGS[name]
+    if not any(len(args) == len(s) and all(map(_fits, args, s)) for s in shapes):
+        wanted = " or ".join(f"[{', '.join((repr(name), *s))}]" for s in shapes)
+        raise ValueError(f"scenario event {list(event)!r} should be {wanted}"
+                         + (f" (control kinds: {', '.join(CONTROL_KINDS)})"
+                            if name == "control" else ""))
+    return (name, *args)
+
+
+class Module(Protocol):
+    """What the environment calls on the app's module (Android and iOS alike)."""
+
+    async def on_create(self) -> None: ...
+    async def on_destroy(self) -> None: ...
+    async def on_foreground(self) -> None: ...
+    async def post_message(self, text: str) -> None: ...
+
+
+@attrs.frozen
+class Scenario:
+    """The environment's script: see ``models.ipc.environment`` for the event vocabulary."""
+
+    events: tuple[tuple[Any, ...], ...]
+    backend_late: bool = False
+    old_backend: bool = False
+    subscriptions: tuple[str, ...] = (DEFAULT_EVENT,)
+
+    @classmethod
+    def parse(cls, data: Any) -> Scenario:
+        """Read the plain-JSON scenario; ``ValueError`` names what is wrong with it."""
+        if not isinstance(data, dict):
+            raise ValueError(f"scenario must be an object, got {type(data).__name__}")
+        unknown = sorted(set(data) - {"events", "backend_late", "old_backend", "subscriptions"})
+        if unknown:
+            raise ValueError(f"scenario has unknown keys: {', '.join(unknown)}")
+        events = data.get("events", [])
+        if not isinstance(events, list | tuple):
+            raise ValueError(f"scenario events must be a list, got {events!r}")
+        subscriptions = data.get("subscriptions", [DEFAULT_EVENT])
+        if not isinstance(subscriptions, list | tuple) or not all(
+                isinstance(s, str) for s in subscriptions):
+            raise ValueError(f"scenario subscriptions must be strings, got {subscriptions!r}")
+        return cls(tuple(check_event(e) for e in events), _flag(data, "backend_late"),
+                   _flag(data, "old_backend"), tuple(subscriptions))
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"scenario {key} must be true or false, got {value!r}")
+    return value
+
+
+@attrs.frozen
+class Snapshot:
+    """The backend's counts right after one scenario event, for tables and tests."""
+
+    event: str
+    time: float
+    rpc_connections: int
+    control_connections: int
+    listeners: int
+
+
+class World:
+    """Everything one run of the ``ipc`` model touches, with read-only accessors."""
+
+    def __init__(self, variant: str, scenario: Any) -> None:
+        if variant not in dict(VARIANTS):
+            raise ValueError(f"unknown ipc variant {variant!r}")
+        self.variant = variant
+        self.scenario = Scenario.parse(scenario)
+        self.platform = "ios" if variant == "ios" else "android"
+        self.kernel = Kernel(buffer_size=BUFFER_SIZE)
+        self.app = self.kernel.process("app")
+        self.observations = Observations()
+        self.backend = Backend(self.kernel, RPC_PATH, CONTROL_PATH,
+                               old_backend=self.scenario.old_backend,
+                               delivered=self.observations.delivered)
+        self.module: Module = self._module()
+        self.timeline: list[Snapshot] = []
+        self.finished = False  # the environment ran its whole script
+
+    def _module(self) -> Module:
+        args = (self.variant, self.kernel, self.app, RPC_PATH, CONTROL_PATH, self.observations)
+        if self.platform == "ios":
+            return IOSModule(*args)
+        return AndroidModule(*args)
+
+    # ----- the backend ---------------------------------------------------------------------
+
+    def live_connections(self, role: str) -> int:
+        """Connections of ``role`` ("rpc" or "control") the live backend still holds open."""
+        return len(self.backend.live_connections(role))
+
+    def connections(self, role: str | None = None) -> tuple[Connection, ...]:
+        """Every connection the backend ever accepted; each knows ``open``, ``closed``,
+        ``cleaned_up`` (its close handlers ran), ``why`` it ended and its ``socket_id``."""
+        return self.backend.connections(role)
+
+    def listeners(self) -> tuple[Listener, ...]:
+        """The live manager's listeners; each names the connection (number) it forwards to."""
+        return self.backend.listeners()
+
+    def listener_count(self) -> int:
+        return self.backend.listener_count()
+
+    @property
+    def delivered(self) -> Sequence[str]:
+        """Texts the backend received on RPC connections, in order (subscriptions included)."""
+        return self.observations.delivered
+
+    # ----- the app -------------------------------------------------------------------------
+
+    def clients(self, role: str | None = None) -> tuple[ClientRecord, ...]:
+        """Every client instance the app made, in creation order."""
+        return tuple(c for c in self.observations.clients if role is None or c.role == role)
+
+    def app_sockets(self) -> tuple[SocketInfo, ...]:
+        """The app process's sockets not yet released (held by an fd or an in-flight call)."""
+        return tuple(s for s in self.kernel.live_sockets() if s.pid == self.app.pid)
+
+    def snapshot(self, event: str, time: float) -> None:
+        self.timeline.append(Snapshot(event, time, self.live_connections("rpc"),
+                                      self.live_connections("control"), self.listener_count()))
+
+
+def build(variant: str, scenario: Any) -> World:
+    return World(variant, scenario)
