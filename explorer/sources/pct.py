@@ -4,6 +4,10 @@ Each task has a priority; the highest-priority enabled option runs; at each of t
 points the running task drops below every initial priority. For n tasks, k steps and a bug of
 depth d, one run finds the bug with probability at least 1/(n·k^(d-1)).
 
+The clock (firing the earliest timer) ranks like a task until it first fires early; after that
+it fires only when no task can run, so a high-priority clock cannot starve the tasks a polling
+loop waits for.
+
 Invariant: priorities and change points are inputs (drawn by Hypothesis, so PCT runs shrink);
 given them, every decision is determined.
 """
@@ -50,4 +54,8 @@ class PCTSource(ChoiceSource):
             rank = self.change_points.index(k)
             self._lowered[options[best]] = -rank
             best = max(range(len(options)), key=lambda i: (self._priority(options[i]), -i))
+        if options[best] == TIMER:
+            # The clock fires early at most once by priority, then only when nothing else can
+            # run: a clock that always outranks tasks would starve whatever a timer waits for.
+            self._lowered[TIMER] = -len(self.change_points) - 1
         return best
