@@ -372,12 +372,17 @@ class Execution:
 
     def _spinning(self) -> str:
         tail = self.steps[-200:]
+        advanced = tail[-1][3] - tail[0][3]
+        if advanced > 0:
+            cause = f"virtual time advanced {advanced:g}s over the last {len(tail)} steps"
+        else:
+            cause = f"no virtual time passed in the last {len(tail)} steps: a busy loop"
         counts: dict[str, int] = {}
         for tid, label, _, _ in tail:
             key = f"{self._name(tid)} at {label}"
             counts[key] = counts.get(key, 0) + 1
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        return "most frequent in the last steps: " + ", ".join(f"{k} x{n}" for k, n in top)
+        return f"{cause}; most frequent: " + ", ".join(f"{k} x{n}" for k, n in top)
 
     def _crash(self, rec: TaskRecord, exc: BaseException) -> Outcome:
         text = "".join(traceback.format_exception(exc))

@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from explorer import registry, tracefile
@@ -66,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="md: the Markdown report; json: the trace file, normalised")
     commands.add_parser("list", help="list every registered model, its variants and invariants")
     commands.add_parser("bench", help="measure the engine (options: bench --help)", add_help=False)
+    commands.add_parser("reliability", add_help=False,
+                        help="run each known race's search over several seeds and tabulate")
+    examples = commands.add_parser("examples", help="regenerate one example report per known race")
+    examples.add_argument("directory", nargs="?", default="reports/examples")
     return parser
 
 
@@ -85,8 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args[:1] == ["bench"]:
             return _bench(args[1:])
+        if args[:1] == ["reliability"]:
+            return _reliability(args[1:])
         parsed = build_parser().parse_args(args)
-        command = {"replay": cmd_replay, "report": cmd_report, "list": cmd_list}[parsed.command]
+        command = {"replay": cmd_replay, "report": cmd_report, "list": cmd_list,
+                   "examples": cmd_examples}[parsed.command]
         return command(parsed)
     except UserError as exc:
         _error(f"error: {visible(str(exc))}")
@@ -248,6 +256,23 @@ def _bench(argv: Sequence[str]) -> int:
     parser = _Parser(prog="python -m explorer bench", description="Measure the engine.")
     bench.add_arguments(parser)
     return int(bench.main(parser.parse_args(argv)))
+
+
+def _reliability(argv: Sequence[str]) -> int:
+    from explorer import reliability
+
+    parser = _Parser(prog="python -m explorer reliability",
+                     description="How reliably each known race's search finds it.")
+    reliability.add_arguments(parser)
+    return reliability.main(parser.parse_args(argv))
+
+
+def cmd_examples(args: argparse.Namespace) -> int:
+    from explorer.reliability import regenerate_examples
+
+    for path in regenerate_examples(Path(args.directory)):
+        print(path)
+    return PASSED
 
 
 def run_main() -> NoReturn:

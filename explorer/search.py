@@ -6,6 +6,7 @@ last failing run Hypothesis made, which is its shrunk example, and it carries wh
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,6 +67,7 @@ class Exploration:
     examples: int
     steps: int
     finding: Finding | None
+    seconds_to_first: float | None = attrs.field(default=None, eq=False)
 
     def summary(self) -> str:
         if self.finding is None:
@@ -84,6 +86,8 @@ class _Tally:
         self.first: RunResult | None = None
         self.first_at: int | None = None
         self.last: RunResult | None = None
+        self.started = time.perf_counter()  # a measurement of the search, never of a model
+        self.seconds_to_first: float | None = None
 
     def record(self, result: RunResult) -> None:
         self.examples += 1
@@ -91,6 +95,7 @@ class _Tally:
         if result.outcome.is_finding:
             if self.first is None:
                 self.first, self.first_at = result, self.examples
+                self.seconds_to_first = time.perf_counter() - self.started
             self.last = result
 
 
@@ -146,9 +151,8 @@ def explore(
         tally.last = minimize_choices(target, variant, found.result, budget.settings, tally)
     else:
         tally.last = None
-    return Exploration(
-        name, model.name, variant, tally.examples, tally.steps, _finding(name, tally)
-    )
+    return Exploration(name, model.name, variant, tally.examples, tally.steps,
+                       _finding(name, tally), tally.seconds_to_first)
 
 
 def _make_probe(model: Model, variant: str, tally: _Tally, settings: Settings) -> Any:

@@ -63,10 +63,17 @@ class SearchConfig:
 CONFIG = SearchConfig()
 
 
+def _scaled(wanted: int | None, profile_examples: int) -> int:
+    """A search's own budget grows and shrinks with the profile's (200 in ``dev``)."""
+    if wanted is None:
+        return profile_examples
+    return max(1, wanted * profile_examples // 200)
+
+
 def _budget(settings: Settings, max_examples: int | None) -> SearchBudget:
     profile = hypothesis.settings()
     return SearchBudget(
-        max_examples=CONFIG.max_examples or max_examples or profile.max_examples,
+        max_examples=CONFIG.max_examples or _scaled(max_examples, profile.max_examples),
         derandomize=profile.derandomize,
         seed=CONFIG.seed,
         database=profile.database is not None,
@@ -89,7 +96,8 @@ def search(
     budget = _budget(settings or Settings(), max_examples)
     if CONFIG.replay is not None:
         return _replay_saved(model, variant, name, invariants, budget.settings)
-    schedules = schedules or schedules_named(CONFIG.source)
+    if CONFIG.source != "hypothesis":
+        schedules = schedules_named(CONFIG.source)
     exploration = explore(
         model,
         variant,
@@ -178,6 +186,7 @@ class SearchSpec:
     variant: str
     invariants: tuple[str, ...]
     scenarios: st.SearchStrategy[Any] | None = None
+    schedules: st.SearchStrategy[Schedule] | None = None
     expect: tuple[str, ...] = ()
     why: str = ""
     max_examples: int | None = None
@@ -185,8 +194,8 @@ class SearchSpec:
 
     def run(self) -> Exploration:
         return search(self.model, self.variant, name=self.name, scenarios=self.scenarios,
-                      invariants=self.invariants, max_examples=self.max_examples,
-                      settings=self.settings)
+                      schedules=self.schedules, invariants=self.invariants,
+                      max_examples=self.max_examples, settings=self.settings)
 
     def param(self) -> Any:
         """A ``pytest.param`` named by the search, strict-xfail when a race is expected."""

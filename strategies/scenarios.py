@@ -25,7 +25,12 @@ BACKEND: tuple[Event, ...] = (
     ["control", "stopping"],
     ["control", "error"],
 )
-FAULTS: tuple[Event, ...] = (["crash_backend"], ["restart_backend"])
+#: A backend crash and its restart, with the app left to notice in between: a crash that is
+#: never followed by a restart makes every client retry its connect for 30 s, per instance.
+FAULTS: tuple[list[Event], ...] = (
+    [["crash_backend"], ["restart_backend"]],
+    [["crash_backend"], ["idle"], ["restart_backend"]],
+)
 
 
 def _number_posts(events: list[Event]) -> list[Event]:
@@ -39,29 +44,35 @@ def _number_posts(events: list[Event]) -> list[Event]:
 
 
 def event_lists(*, max_events: int = 6, lifecycle: bool = True, messages: bool = True,
-                backend: bool = True, faults: bool = False) -> st.SearchStrategy[list[Event]]:
+                backend: bool = True, faults: bool = False,
+                only: tuple[str, ...] | None = None) -> st.SearchStrategy[list[Event]]:
+    """Event scripts of up to ``max_events`` chunks; ``only`` keeps chunks starting with those."""
     pool: list[list[Event]] = []
     pool += [[e] for e in LIFECYCLE] + list(SPLIT_RELOADS) if lifecycle else []
     pool += [[["post"]]] if messages else []
     pool += [[e] for e in BACKEND] if backend else []
-    pool += [[e] for e in FAULTS] if faults else []
+    pool += list(FAULTS) if faults else []
+    if only is not None:
+        pool = [chunk for chunk in pool if chunk[0][0] in only]
     chunks = st.lists(st.sampled_from(pool), max_size=max_events)
     return chunks.map(lambda cs: _number_posts([e for chunk in cs for e in chunk]))
 
 
 def ipc_scenarios(*, max_events: int = 6, lifecycle: bool = True, messages: bool = True,
                   backend: bool = True, faults: bool = False,
-                  teardown: bool | None = None) -> st.SearchStrategy[dict[str, Any]]:
+                  teardown: bool | None = None,
+                  only: tuple[str, ...] | None = None) -> st.SearchStrategy[dict[str, Any]]:
     """Scenarios: a short event script, an optional final teardown, and an optional late backend.
 
-    ``teardown=None`` lets Hypothesis choose whether the script ends with a final teardown.
+    ``teardown=None`` lets Hypothesis choose whether the script ends with a final teardown;
+    ``only`` focuses the script on the named events (a search for one kind of race).
     """
     final = st.booleans() if teardown is None else st.just(teardown)
     late = st.booleans() if faults else st.just(False)
     return st.builds(
         _scenario,
         event_lists(max_events=max_events, lifecycle=lifecycle, messages=messages,
-                    backend=backend, faults=faults),
+                    backend=backend, faults=faults, only=only),
         final,
         late,
     )
