@@ -54,8 +54,6 @@ KNOWN: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("pre_pr", "dropped_send"): (_RELOAD_LEAK + "; the closed channel strands messages", ()),
     ("pre_pr", "stopped_state"): ("the stuck disconnect never reaches Disconnected", ()),
     ("pre_pr", "close_joins"): ("OnDestroy returns before its disconnect coroutine runs", ()),
-    ("pre_pr", "use_after_close"): (_SPIN, ("step-bound",)),
-    ("pre_pr", "send_vs_close"): (_SPIN, ("step-bound",)),
     ("pre_pr", "crash"): (_SPIN, ("step-bound",)),
     ("close_no_shutdown", "fd_leak"): (_NO_SHUTDOWN, ()),
     ("close_no_shutdown", "peer_eof"): (_NO_SHUTDOWN, ()),
@@ -86,7 +84,7 @@ KNOWN: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
 }
 
 #: Groups whose race needs a deeper search than the profile's default budget.
-EXAMPLES: dict[str, int] = {"send_vs_close": 1000, "fd_leak": 400}
+EXAMPLES: dict[str, int] = {"send_vs_close": 1000, "fd_leak": 400, "crash": 400}
 
 VARIANTS = ("pre_pr", "close_no_shutdown", "pr_v1", "pr_v2", "proposed", "ios")
 
@@ -108,6 +106,8 @@ def spec(variant: str, group: str) -> SearchSpec:
     invariants = (*checks, "no_unhandled_crash") if group != "crash" else checks
     why, keys = KNOWN.get((variant, group), ("", ()))
     expect = keys or tuple(f"violation:{name}" for name in checks) if why else ()
+    if why and variant == "pre_pr" and "step-bound" not in expect:
+        expect = (*expect, "step-bound")  # the receive-loop livelock may be met first
     return SearchSpec(
         name=f"{variant}-{group}",
         model=get_model("ipc"),
@@ -122,6 +122,12 @@ def spec(variant: str, group: str) -> SearchSpec:
     )
 
 
+#: Cells with nothing to search: ``pre_pr`` has no close(), so nothing can be used after it
+#: or race it.
+NOT_APPLICABLE = {("pre_pr", "use_after_close"), ("pre_pr", "send_vs_close")}
+
+
 def specs(platform: str) -> list[SearchSpec]:
     chosen = [v for v in VARIANTS if (v == "ios") == (platform == "ios")]
-    return [spec(variant, group) for variant in chosen for group in GROUPS]
+    return [spec(variant, group) for variant in chosen for group in GROUPS
+            if (variant, group) not in NOT_APPLICABLE]
