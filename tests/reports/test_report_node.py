@@ -119,3 +119,16 @@ def test_a_broken_diagram_is_reported_as_a_failure(tmp_path: Path) -> None:
                           timeout=300, check=False)
     assert done.returncode == 1
     assert json.loads(done.stdout)["reports"][0]["diagrams"][0]["ok"] is False
+
+
+def test_every_example_report_parses_in_mermaid() -> None:
+    """The committed ``reports/examples/`` render on GitHub: each diagram parses in Mermaid."""
+    node = node_or_skip()
+    examples = sorted((Path(__file__).parents[2] / "reports" / "examples").glob("*.md"))
+    assert examples, "reports/examples/ is empty: run `python -m explorer examples`"
+    reports = read_back(node, examples)
+    assert len(reports) == len(examples)
+    for report, path in zip(reports, examples, strict=True):
+        [diagram] = report["diagrams"]
+        assert diagram["ok"], f"{path.name}: {diagram.get('error')}"
+        assert report["headings"][1:] == list(SECTIONS), path.name
