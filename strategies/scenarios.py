@@ -86,3 +86,9 @@ def _scenario(events: list[Event], teardown: bool, backend_late: bool) -> dict[s
 def reloads(count: int, *, teardown: bool = False) -> dict[str, Any]:
     """A fixed scenario: ``count`` JS reloads with an idle backend (the PR's device table)."""
     return _scenario([["reload"]] * count, teardown, False)
+
+
+def send_then_close() -> st.SearchStrategy[dict[str, Any]]:
+    """A connected app posts a message and is torn down at once: the send races the close."""
+    ending = st.sampled_from([["reload"], ["teardown"]])
+    return ending.map(lambda end: _scenario([["idle"], ["post", "m1"], end], False, False))

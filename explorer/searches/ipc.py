@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from explorer.records import Settings
 from explorer.registry import get_model
 from explorer.searching import SearchSpec
-from strategies.scenarios import ipc_scenarios
+from strategies.scenarios import ipc_scenarios, send_then_close
 from strategies.schedules import Schedule, choice_lists, pct_schedules, sparse_switches
 
 #: Invariant groups: what a reviewer checks together (a crash is a finding in every group),
@@ -88,7 +88,8 @@ KNOWN: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
 }
 
 #: Groups whose race needs a deeper search than the profile's default budget.
-EXAMPLES: dict[str, int] = {"send_vs_close": 2000, "fd_leak": 400, "crash": 400}
+EXAMPLES: dict[str, int] = {"send_vs_close": 2000, "fd_leak": 400, "crash": 400,
+                            "peer_eof": 800}
 
 VARIANTS = ("pre_pr", "close_no_shutdown", "pr_v1", "pr_v2", "proposed", "ios")
 
@@ -105,7 +106,9 @@ def _schedules(group: str) -> st.SearchStrategy[Schedule]:
     return st.one_of(pct, sparse_switches(max_decision=250), choice_lists())
 
 
-def _scenarios(focus: tuple[str, ...] | None) -> st.SearchStrategy[Any]:
+def _scenarios(group: str, focus: tuple[str, ...] | None) -> st.SearchStrategy[Any]:
+    if group == "send_vs_close":
+        return send_then_close()  # the race is all in the schedule: one message, then close
     if focus is None:
         return ipc_scenarios(max_events=5, faults=True)
     return ipc_scenarios(max_events=4, only=focus)
@@ -123,7 +126,7 @@ def spec(variant: str, group: str) -> SearchSpec:
         model=get_model("ipc"),
         variant=variant,
         invariants=invariants,
-        scenarios=_scenarios(focus),
+        scenarios=_scenarios(group, focus),
         schedules=_schedules(group),
         max_examples=EXAMPLES.get(group),
         expect=expect,
