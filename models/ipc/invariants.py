@@ -185,6 +185,19 @@ def no_close_under_inflight_write(world: World) -> str | None:
 
 
 @invariant(at="step")
+def no_torn_frame(world: World) -> str | None:
+    """The backend never reads a frame cut off by the app: a send half done when it was closed.
+
+    A violation is the send loop racing the stream's close: the length prefix went out, the
+    body did not, and the backend drops the connection with a framing error.
+    """
+    for conn in world.connections():
+        if conn.why.startswith("framing error"):
+            return f"backend {conn.name} ended with a {conn.why}"
+    return None
+
+
+@invariant(at="step")
 def no_unhandled_crash(world: World) -> str | None:
     """No exception reaches a coroutine scope unhandled (on Android that crashes the app)."""
     if world.observations.unhandled:
@@ -202,5 +215,6 @@ INVARIANTS: tuple[Invariant, ...] = (
     teardown_completes,
     close_leaves_nothing_running,
     no_close_under_inflight_write,
+    no_torn_frame,
     no_unhandled_crash,
 )
