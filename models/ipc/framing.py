@@ -5,6 +5,7 @@ Invariant: ``decode_length(encode(text)[:4])`` is the byte length of the body th
 
 from __future__ import annotations
 
+import json
 import struct
 
 PREFIX_SIZE = 4
@@ -35,3 +36,13 @@ def decode_length(prefix: bytes) -> int:
 
 def decode_body(body: bytes) -> str:
     return body.decode("utf-8")
+
+
+def frame_type(text: str) -> str | None:
+    """The ``type`` of a control frame's JSON body, or None for a malformed one."""
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    kind = frame.get("type") if isinstance(frame, dict) else None
+    return kind if isinstance(kind, str) else None

@@ -97,15 +97,6 @@ class NodeJSIPC(ClientCore):
 
     # ----- public methods ------------------------------------------------------------------
 
-    async def connect(self) -> None:
-        await self.public("connect", self._connect)
-
-    async def send_message(self, message: Outgoing) -> None:
-        await self.public("sendMessage", lambda: self._send_message(message))
-
-    async def disconnect(self) -> None:
-        await self.public("disconnect", self._disconnect)
-
     async def close(self) -> None:
         """Synchronous and terminal, joining nothing: this version's steps in its order.
 

@@ -13,6 +13,7 @@ from models.ipc.android.instance import (
     Host,
     InstanceTracer,
     MessageHandler,
+    Outgoing,
     State,
     StateCell,
     StateHandler,
@@ -67,6 +68,26 @@ class ClientCore:
     def _unhandled(self, job: Job, exc: Exception) -> None:
         # No CoroutineExceptionHandler in the scope: on the phone this kills the app.
         self.host.observations.unhandled.append(f"{job.name}: {type(exc).__name__}: {exc}")
+
+    # ----- the public methods every version has, recorded as calls -----------------------
+
+    async def connect(self) -> None:
+        await self.public("connect", self._connect)
+
+    async def send_message(self, message: Outgoing) -> None:
+        await self.public("sendMessage", lambda: self._send_message(message))
+
+    async def disconnect(self) -> None:
+        await self.public("disconnect", self._disconnect)
+
+    async def _connect(self) -> None:
+        raise NotImplementedError
+
+    async def _send_message(self, message: Outgoing) -> None:
+        raise NotImplementedError
+
+    async def _disconnect(self) -> None:
+        raise NotImplementedError
 
     async def public(self, op: str, call: Body) -> None:
         """Run a public method, recorded as a ``Call`` (and whether it raised)."""

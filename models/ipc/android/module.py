@@ -10,7 +10,6 @@ OnActivityEntersForeground between the two finds the instances OnDestroy closed.
 
 from __future__ import annotations
 
-import json
 from typing import Protocol
 
 import explorer
@@ -22,6 +21,7 @@ from models.ipc.android.java import (
 )
 from models.ipc.android.proposed import ProposedIPC
 from models.ipc.android.versions import ANDROID_VARIANTS, version_named
+from models.ipc.framing import frame_type
 from models.ipc.observe import ClientRecord, Observations, Posted
 from models.kernel import Kernel, Process
 
@@ -42,16 +42,6 @@ class Client(Protocol):
     async def send_message(self, message: Outgoing) -> None: ...
     async def disconnect(self) -> None: ...
     async def close(self) -> None: ...
-
-
-def frame_type(text: str) -> str | None:
-    """The frame's ``type``, or None when it is malformed."""
-    try:
-        frame = json.loads(text)
-    except ValueError:
-        return None
-    kind = frame.get("type") if isinstance(frame, dict) else None
-    return kind if isinstance(kind, str) else None
 
 
 class AndroidModule:

@@ -120,15 +120,6 @@ class ProposedIPC(ClientCore):
 
     # ----- public methods ------------------------------------------------------------------
 
-    async def connect(self) -> None:
-        await self.public("connect", self._connect)
-
-    async def send_message(self, message: Outgoing) -> None:
-        await self.public("sendMessage", lambda: self._send_message(message))
-
-    async def disconnect(self) -> None:
-        await self.public("disconnect", self._disconnect)
-
     async def close(self) -> None:
         try:
             await self.public("close", self._close)

@@ -12,8 +12,7 @@ service's state, derived from control frames and pushed to the live module on ev
 
 from __future__ import annotations
 
-import json
-
+from models.ipc.framing import frame_type
 from models.ipc.ios.client import IOSClient
 from models.ipc.observe import Observations, Posted
 from models.kernel import Kernel, Process
@@ -21,16 +20,6 @@ from models.kernel import Kernel, Process
 #: Control frame type -> the service's state (``NodeJSService.deriveState``, runtime running).
 FRAME_STATES = {"started": "STARTING", "ready": "STARTED", "stopping": "STOPPING",
                 "error": "ERROR"}
-
-
-def frame_type(text: str) -> str | None:
-    """The ``type`` of a control frame, or None for a malformed one (``ControlFrame.parse``)."""
-    try:
-        frame = json.loads(text)
-    except ValueError:
-        return None
-    kind = frame.get("type") if isinstance(frame, dict) else None
-    return kind if isinstance(kind, str) else None
 
 
 class IOSService:
