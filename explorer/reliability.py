@@ -116,11 +116,24 @@ def write_section(readme: Path, text: str) -> None:
     readme.write_text(content, encoding="utf-8")
 
 
+def update_rows(readme: Path, text: str) -> None:
+    """Replace (or add) only the rows of the searches in ``text``, keeping the others."""
+    content = readme.read_text(encoding="utf-8")
+    if BEGIN not in content:
+        write_section(readme, text)
+        return
+    old = content.split(BEGIN, 1)[1].split(END, 1)[0].strip().splitlines()
+    fresh = {line.split("|")[1]: line for line in text.splitlines()[2:]}
+    kept = [fresh.pop(line.split("|")[1], line) for line in old]
+    write_section(readme, "\n".join(kept + list(fresh.values())))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=10, help="runs per race (default 10)")
     parser.add_argument("--only", default=None, help="only searches whose name contains this")
     parser.add_argument("--write", type=Path, default=None, metavar="README",
-                        help="replace the table in this file (e.g. reports/README.md)")
+                        help="replace the table in this file (e.g. reports/README.md); with "
+                             "--only, replace or add only those rows")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -135,7 +148,9 @@ def main(args: argparse.Namespace) -> int:
         print(_row(spec.name, sum(t.key in spec.expect for t in trials), len(trials),
                    [t for t in trials if t.key in spec.expect]), flush=True)
     text = table(rows)
-    if args.write is not None:
+    if args.write is not None and args.only is not None:
+        update_rows(args.write, text)
+    elif args.write is not None:
         write_section(args.write, text)
     else:
         print(text)
