@@ -101,6 +101,10 @@ EXAMPLES: dict[str | tuple[str, str], int] = {
     ("close_no_shutdown", "send_vs_close"): 6000,
 }
 
+#: Races found in fewer than 10 of 10 seeds at their budget: searched derandomized (the same
+#: examples every run), so `pytest explorer` does not fail by chance.
+DERANDOMIZED = {("close_no_shutdown", "send_vs_close")}
+
 VARIANTS = ("pre_pr", "close_no_shutdown", "pr_v1", "pr_v2", "proposed", "ios")
 
 
@@ -142,6 +146,7 @@ def spec(variant: str, group: str) -> SearchSpec:
         expect=expect,
         why=why,
         settings=Settings(max_steps=20_000),
+        derandomize=(variant, group) in DERANDOMIZED,
     )
 
 
