@@ -11,7 +11,12 @@ from __future__ import annotations
 import struct
 from contextlib import suppress
 
-from models.ipc.android.core import Body, ClientCore
+from models.ipc.android.core import (
+    CONNECT_DEADLINE_SECONDS,
+    RETRY_INTERVAL_SECONDS,
+    Body,
+    ClientCore,
+)
 from models.ipc.android.instance import (
     CONNECTED,
     CONNECTING,
@@ -51,8 +56,6 @@ from models.kotlin import (
     with_timeout,
 )
 
-CONNECT_DEADLINE_SECONDS = 30.0
-RETRY_INTERVAL_SECONDS = 0.05
 #: ``receiveMessageBuffer``: reused for every message that fits.
 RECEIVE_BUFFER_SIZE = 1024
 #: A length prefix above this fails the allocation: the model's stand-in for the app's heap

@@ -24,6 +24,12 @@ from models.kotlin import CoroutineScope, Job
 Body = Callable[[], Awaitable[None]]
 
 
+#: The connect coroutine's ``withTimeout(30 s)`` and the pause between refused attempts, shared by
+#: every version (the proposed fix keeps the real client's connect policy).
+CONNECT_DEADLINE_SECONDS = 30.0
+RETRY_INTERVAL_SECONDS = 0.05
+
+
 class ClientCore:
     """The parts no version changed."""
 

@@ -63,7 +63,7 @@ from __future__ import annotations
 from contextlib import suppress
 
 import explorer
-from models.ipc.android.core import ClientCore
+from models.ipc.android.core import CONNECT_DEADLINE_SECONDS, RETRY_INTERVAL_SECONDS, ClientCore
 from models.ipc.android.instance import (
     CONNECTED,
     CONNECTING,
@@ -89,8 +89,6 @@ from models.kotlin import (
     with_timeout,
 )
 
-CONNECT_DEADLINE_SECONDS = 30.0
-RETRY_INTERVAL_SECONDS = 0.05
 DRAIN_SECONDS = 1.0
 JOIN_WATCHDOG_SECONDS = 2.0
 
