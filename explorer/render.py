@@ -118,10 +118,12 @@ def outcome_lines(outcome: Outcome, *, traceback: bool = True) -> list[str]:
 # ----- the minimal form ------------------------------------------------------------------
 
 
-def select_steps(trace: Trace, *, short: int = SHORT_TRACE, cap: int = MAX_SHOWN) -> Selection:
+def select_steps(trace: Trace, *, short: int = SHORT_TRACE, cap: int = MAX_SHOWN,
+                 handoffs: bool = False) -> Selection:
     """The steps that matter: all of a trace of at most ``short`` steps; else every switch from
     the default schedule and the last steps (where the outcome happened), with their neighbours,
-    at most ``cap`` of them (the latest, nearest the outcome)."""
+    at most ``cap`` of them (the latest, nearest the outcome). With ``handoffs``, also the first
+    step of every turn of a task (a run with no preemption is told by who ran when)."""
     count = len(trace.steps)
     if count <= short:
         return list(range(count))
@@ -129,6 +131,9 @@ def select_steps(trace: Trace, *, short: int = SHORT_TRACE, cap: int = MAX_SHOWN
     for step in trace.steps:
         if step.decision is not None and step.decision.index != 0:
             wanted.update(range(step.index - CONTEXT, step.index + CONTEXT + 2))
+    if handoffs:
+        steps = trace.steps
+        wanted.update(i for i in range(1, count) if steps[i].tid != steps[i - 1].tid)
     kept = sorted(i for i in wanted if 0 <= i < count)[-cap:]
     return _with_gaps(kept)
 
@@ -155,7 +160,7 @@ def render_minimal(trace: Trace) -> str:
     """A short numbered list for pytest failure output: task, action, effect of the steps that
     matter, the switches marked, then the outcome headline."""
     names = task_names(trace)
-    selection = select_steps(trace)
+    selection = select_steps(trace, handoffs=not any(c != 0 for c in trace.choices))
     lines = []
     number = 0
     for position, index in enumerate(selection):

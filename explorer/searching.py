@@ -7,6 +7,7 @@ finds nothing records how much it explored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,7 @@ def failure_message(finding: Finding, model: Model | None = None) -> str:
         f"found after {stats.examples_to_first_failure} examples; shrunk from "
         f"{stats.first_steps} steps / {stats.first_preemptions} preemptions to "
         f"{stats.final_steps} steps / {stats.final_preemptions} preemptions",
+        f"scenario: {json.dumps(trace.scenario)}",
         "minimal trace:",
         render_minimal(trace),
     ]
