@@ -4,6 +4,7 @@ The public API for writing a model is re-exported here: scheduling points, tasks
 time, engine-aware synchronisation, invariants, and running a model.
 """
 
+from explorer._cancel import Cancelled, CancelScope
 from explorer.errors import (
     ExplorerInternalError,
     NondeterministicModelError,
@@ -16,6 +17,7 @@ from explorer.model import Invariant, Model, invariant
 from explorer.records import Decision, Outcome, OutcomeKind, Settings, Step, Trace
 from explorer.runner import RunResult, run
 from explorer.runtime import (
+    Footprint,
     TaskHandle,
     Waker,
     block,
@@ -24,6 +26,7 @@ from explorer.runtime import (
     now,
     point,
     spawn,
+    wait_until,
     waker,
 )
 from explorer.sync import (
@@ -39,9 +42,12 @@ from explorer.sync import (
 )
 
 __all__ = [
+    "CancelScope",
+    "Cancelled",
     "Decision",
     "Event",
     "ExplorerInternalError",
+    "Footprint",
     "Invariant",
     "Lock",
     "Model",
@@ -73,5 +79,6 @@ __all__ = [
     "run",
     "sleep",
     "spawn",
+    "wait_until",
     "waker",
 ]

@@ -1,36 +1,38 @@
 """One run of a model: the task table, the hand-off between tasks, and the end-of-run checks.
 
-Invariant: exactly one modelled task runs between two scheduling points. Every other task is
-parked inside the engine (``wait_task_rescheduled``) and moves on only when the engine releases
-it; the engine always knows which tasks are enabled and what each blocked task waits on.
+Invariant: exactly one modelled task runs between two scheduling points. Every task is a
+coroutine that the engine itself resumes (``send``/``throw``) when its choice source picks it;
+every other task is suspended at a point or in a wait, and the engine always knows which tasks
+are runnable and what each blocked task waits on. Nothing here reads a clock or awaits Trio.
 """
 
 from __future__ import annotations
 
+import contextvars
 import enum
-import math
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+import types
+from bisect import bisect_left, insort
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
-import outcome
-import trio
-import trio.testing
-
+from explorer._cancel import Cancelled, CancelScope, effectively_cancelled
 from explorer._clock import Timer, VirtualClock
+from explorer._options import Options
 from explorer.errors import Teardown
-from explorer.records import (
-    TIMER,
-    BlockedTask,
-    Decision,
-    Outcome,
-    OutcomeKind,
-    Settings,
-    Step,
-)
+from explorer.records import TIMER, BlockedTask, Outcome, OutcomeKind, Settings, Touches
 from explorer.sources.base import ChoiceSource
 
-_EXECUTION: trio.lowlevel.RunVar[Execution] = trio.lowlevel.RunVar("race_explorer_execution")
+_EXECUTION: contextvars.ContextVar[Execution | None] = contextvars.ContextVar(
+    "race_explorer_execution", default=None)
+
+# The first item of every request a task yields to the engine.
+_POINT, _BLOCK, _UNTIL = object(), object(), object()
+
+#: A task that keeps yielding while being torn down is closed after this many throws.
+_TEARDOWN_THROWS = 20
+#: Steps the step-bound diagnosis looks back over.
+_WINDOW = 200
 
 
 class State(enum.Enum):
@@ -44,40 +46,38 @@ class TaskRecord:
     """The engine's view of one modelled task."""
 
     __slots__ = (
-        "cancellable",
-        "daemon",
-        "done",
-        "error",
-        "joiners",
-        "name",
-        "on_cancel",
-        "parked",
-        "released_early",
-        "state",
-        "tid",
-        "trio_task",
-        "waits_on",
-        "wake_value",
+        "cancellable", "context", "coro", "daemon", "handle", "joiners", "name", "on_cancel",
+        "predicate", "resume_cancellable", "scopes", "started", "state", "tid", "touches",
+        "waits_on", "wake_value",
     )
 
-    def __init__(self, tid: int, name: str, daemon: bool) -> None:
+    def __init__(self, tid: int, name: str, daemon: bool, coro: Coroutine[Any, Any, Any],
+                 context: contextvars.Context) -> None:
         self.tid = tid
         self.name = name
         self.daemon = daemon
+        self.coro = coro
+        self.context = context
         self.state = State.ENABLED
-        self.waits_on = ""
-        self.trio_task: trio.lowlevel.Task | None = None
-        self.parked = False
-        self.released_early = False
+        self.started = False
+        self.waits_on: str | Callable[[], str] = ""
         self.wake_value: Any = None
-        self.cancellable = False
+        self.cancellable = False  # of the wait it is blocked in
+        self.resume_cancellable = True  # the point it waits at delivers cancels
         self.on_cancel: Callable[[], None] | None = None
+        self.predicate: Callable[[], bool] | None = None
         self.joiners: list[TaskRecord] = []
-        self.done = trio.Event()
-        self.error: BaseException | None = None
+        self.scopes: list[CancelScope] = []
+        self.touches: Touches = None
+        self.handle: Any = None  # the TaskHandle, made once (see ``runtime``)
 
     def __repr__(self) -> str:
         return f"<task {self.tid} {self.name} {self.state.value}>"
+
+    def waiting_for(self) -> str:
+        """What the task waits on, as it is now (a lock's holder may have changed)."""
+        waits = self.waits_on
+        return waits if isinstance(waits, str) else waits()
 
 
 class _CancelledWait:
@@ -89,182 +89,192 @@ _CANCELLED = _CancelledWait()
 Invariants = Sequence[tuple[str, Callable[[], str | None]]]
 
 
+@types.coroutine
+def point_request(label: str, detail: str, touches: Touches,
+                  cancellable: bool) -> Iterator[Any]:
+    """What ``explorer.point`` awaits: the engine decides who runs next."""
+    yield (_POINT, label, detail, touches, cancellable)
+
+
+@types.coroutine
+def block_request(label: str, waits_on: str | Callable[[], str], cancellable: bool,
+                  on_cancel: Callable[[], None] | None, touches: Touches) -> Iterator[Any]:
+    """What ``explorer.block`` awaits: the value passed to the task's wake."""
+    return (yield (_BLOCK, label, waits_on, cancellable, on_cancel, touches))
+
+
+@types.coroutine
+def until_request(label: str, waits_on: str, predicate: Callable[[], bool],
+                  touches: Touches) -> Iterator[Any]:
+    """What ``explorer.wait_until`` awaits: runnable exactly while ``predicate()`` holds."""
+    yield (_UNTIL, label, waits_on, predicate, touches)
+
+
 class Execution:
     """The per-run state: tasks, clock, recorded steps and decisions, and the outcome."""
 
-    def __init__(
-        self, source: ChoiceSource, settings: Settings, safety: Invariants, quiescence: Invariants
-    ) -> None:
+    def __init__(self, source: ChoiceSource, settings: Settings, safety: Invariants,
+                 quiescence: Invariants, *, trust_primitives: bool = False) -> None:
         self.source = source
+        self.trust_primitives = trust_primitives
         self.settings = settings
+        self.early_timers = settings.timers == "early"
         self.safety = safety
         self.quiescence = quiescence
         self.clock = VirtualClock()
         self.tasks: list[TaskRecord] = []
-        self.live: list[TaskRecord] = []
+        self.runnable: list[int] = []  # sorted ids of tasks not blocked or finished
+        self.until: list[TaskRecord] = []  # tasks in a predicate wait
         self.current: TaskRecord | None = None
-        self.steps: list[tuple[int, str, str, float]] = []
-        self.decisions: dict[int, tuple[int, list[int]]] = {}
+        self.steps: list[tuple[int, str, str, float, Touches]] = []
+        self.decisions: dict[int, tuple[int, int, int, int, bool]] = {}
+        self.progress: list[int] = []  # steps at which a task started or finished
         self.outcome: Outcome | None = None
-        self.failure: BaseException | None = None
+        self.failure: BaseException | None = None  # a choice source's error
+        self.interrupt: BaseException | None = None  # KeyboardInterrupt or SystemExit
         self.tearing_down = False
-        self._driver = TaskRecord(-1, "engine", daemon=True)
-        self._nursery: trio.Nursery | None = None
 
     # ----- entry -------------------------------------------------------------------------
 
-    async def run(self, main: Callable[[], Awaitable[None]]) -> None:
-        _EXECUTION.set(self)
-        self._driver.trio_task = trio.lowlevel.current_task()
-        async with trio.open_nursery() as nursery:
-            self._nursery = nursery
-            nursery.start_soon(self._watchdog)
-            first = self.spawn(main, name="main", daemon=False)
-            self._release(first)
-            await self._park(self._driver)
-            self.tearing_down = True
-            nursery.cancel_scope.cancel()
-            with trio.CancelScope(shield=True):
-                await self._teardown()
+    def run(self, main: Callable[[], Awaitable[None]]) -> None:
+        """Run ``main`` as task 0 until the run ends, tear down, then re-raise an interrupt."""
+        if _EXECUTION.get() is not None:
+            raise RuntimeError("explorer.run() called inside a running model")
+        token = _EXECUTION.set(self)
+        try:
+            self.current = self.spawn(main, name="main", daemon=False)
+            try:
+                self._drive(self.current)
+            except (KeyboardInterrupt, SystemExit) as exc:
+                self.interrupt = exc
+            self._teardown()
+        finally:
+            _EXECUTION.reset(token)
+        if self.interrupt is not None:
+            raise self.interrupt
 
     # ----- tasks -------------------------------------------------------------------------
 
-    def spawn(
-        self, fn: Callable[..., Awaitable[Any]], *args: Any, name: str, daemon: bool
-    ) -> TaskRecord:
+    def spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any, name: str,
+              daemon: bool) -> TaskRecord:
         if self.tearing_down:
             raise Teardown()
-        rec = TaskRecord(len(self.tasks), name, daemon)
+        coro = fn(*args)
+        if not isinstance(coro, Coroutine):
+            raise TypeError(f"spawn() needs an async function; {fn!r} returned {coro!r}")
+        rec = TaskRecord(len(self.tasks), name, daemon, coro, contextvars.copy_context())
         self.tasks.append(rec)
-        self.live.append(rec)
-        assert self._nursery is not None
-        self._nursery.start_soon(self._task_body, rec, fn, args, name=name)
+        self.runnable.append(rec.tid)  # the newest id is the largest: the list stays sorted
+        self.progress.append(len(self.steps))
         return rec
-
-    async def _task_body(
-        self, rec: TaskRecord, fn: Callable[..., Awaitable[Any]], args: Sequence[Any]
-    ) -> None:
-        rec.trio_task = trio.lowlevel.current_task()
-        try:
-            if self.tearing_down:
-                return
-            await self._park(rec)
-            await fn(*args)
-        except Teardown:
-            return
-        except Exception as exc:  # a model crash: an exception escaping a model task
-            if not self.tearing_down:
-                rec.error = exc
-                self._end(self._crash(rec, exc))
-            return
-        finally:
-            rec.done.set()
-        self._finish(rec)
-
-    def _finish(self, rec: TaskRecord) -> None:
-        rec.state = State.FINISHED
-        self.live.remove(rec)
-        for joiner in rec.joiners:
-            self.wake(joiner)
-        rec.joiners.clear()
-        if self._record(rec, "finish", ""):
-            return
-        nxt = self._next(rec)
-        if nxt is not None:
-            self._release(nxt)
 
     # ----- the hand-off ------------------------------------------------------------------
 
-    async def point(self, label: str, detail: str) -> None:
-        cur = self.current
-        assert cur is not None, "point() outside a modelled task"
-        if self.tearing_down:
-            raise Teardown()
-        cur.state = State.ENABLED
-        nxt = None if self._record(cur, label, detail) else self._next(cur)
-        if nxt is not cur:
-            if nxt is not None:
-                self._release(nxt)
-            await self._park(cur)
-        else:
-            cur.state = State.RUNNING
-        await trio.lowlevel.checkpoint_if_cancelled()
+    def _drive(self, task: TaskRecord | None) -> None:
+        """Resume the chosen task until it yields a request; handle it; repeat."""
+        while task is not None:
+            self.current = task
+            task.state = State.RUNNING
+            task.started = True
+            value, task.wake_value = task.wake_value, None
+            try:
+                if value is _CANCELLED or (task.resume_cancellable and task.scopes
+                                           and effectively_cancelled(task.scopes)):
+                    request = task.context.run(task.coro.throw, Cancelled())
+                else:
+                    request = task.context.run(task.coro.send, value)
+            except StopIteration:
+                task = self._finished(task)
+                continue
+            except (KeyboardInterrupt, SystemExit):
+                self._end(Outcome(OutcomeKind.PASS, step=len(self.steps)))
+                raise
+            except BaseException as exc:  # a model crash: an exception escaping a model task
+                self._end(self._crash(task, exc))
+                return
+            task = self._handle(task, request)
 
-    async def block(
-        self, label: str, waits_on: str, cancellable: bool, on_cancel: Callable[[], None] | None
-    ) -> Any:
-        cur = self.current
-        assert cur is not None, "block() outside a modelled task"
-        if self.tearing_down:
-            raise Teardown()
-        if cancellable:
-            await trio.lowlevel.checkpoint_if_cancelled()
-        cur.state, cur.waits_on = State.BLOCKED, waits_on
-        cur.cancellable, cur.on_cancel = cancellable, on_cancel
-        nxt = None if self._record(cur, label, waits_on) else self._next(cur)
-        if nxt is not cur:
-            if nxt is not None:
-                self._release(nxt)
-            await self._park(cur)
-        else:
-            cur.state = State.RUNNING
-        value, cur.wake_value = cur.wake_value, None
-        if value is _CANCELLED:
-            # Only a wait ended by its cancel raises here; a real wake keeps its value and the
-            # pending cancel is delivered at the task's next point (Trio's rule).
-            await trio.lowlevel.checkpoint_if_cancelled()
-        return value
+    def _handle(self, task: TaskRecord, request: Any) -> TaskRecord | None:
+        kind = request[0] if type(request) is tuple and request else None
+        if kind is _POINT:
+            _, label, detail, touches, cancellable = request
+            if touches is not None and not self.trust_primitives and type(touches) is not tuple:
+                touches = None  # a primitive's footprint, in a model that did not vouch for it
+            task.state, task.touches, task.resume_cancellable = State.ENABLED, touches, cancellable
+            return None if self._record(task.tid, label, detail, touches) else self._next(task)
+        if kind is _BLOCK:
+            return self._block(task, request)
+        if kind is _UNTIL:
+            return self._wait_until(task, request)
+        self._end(self._foreign(task, request))
+        return None
+
+    def _block(self, task: TaskRecord, request: tuple[Any, ...]) -> TaskRecord | None:
+        _, label, waits_on, cancellable, on_cancel, touches = request
+        if touches is not None and not self.trust_primitives and type(touches) is not tuple:
+            touches = None
+        if cancellable and task.scopes and effectively_cancelled(task.scopes):
+            task.wake_value = _CANCELLED  # a cancelled task does not wait: Trio's checkpoint
+            return task
+        task.state, task.waits_on, task.touches = State.BLOCKED, waits_on, touches
+        task.cancellable, task.on_cancel = cancellable, on_cancel
+        task.resume_cancellable = False  # a real wake returns its value; the cancel waits
+        self._remove_runnable(task)
+        return None if self._record(task.tid, label, task.waiting_for(), touches) \
+            else self._next(task)
+
+    def _wait_until(self, task: TaskRecord, request: tuple[Any, ...]) -> TaskRecord | None:
+        _, label, waits_on, predicate, touches = request
+        task.state, task.waits_on, task.touches = State.BLOCKED, waits_on, touches
+        task.predicate, task.resume_cancellable = predicate, False
+        self._remove_runnable(task)
+        self.until.append(task)
+        return None if self._record(task.tid, label, waits_on, touches) else self._next(task)
 
     def wake(self, rec: TaskRecord, value: Any = None) -> bool:
         """Make a blocked task enabled again; it runs on only when the engine picks it."""
-        if rec.state is not State.BLOCKED:
+        if rec.state is not State.BLOCKED or rec.predicate is not None:
             return False
         rec.state, rec.waits_on, rec.wake_value = State.ENABLED, "", value
         rec.cancellable, rec.on_cancel = False, None
+        insort(self.runnable, rec.tid)
         return True
 
-    def _release(self, rec: TaskRecord) -> None:
-        self.current = rec
-        rec.state = State.RUNNING
-        if rec.parked:
-            rec.parked = False
-            assert rec.trio_task is not None
-            trio.lowlevel.reschedule(rec.trio_task)
-        else:
-            rec.released_early = True
+    def cancel_reached(self, rec: TaskRecord) -> None:
+        """A scope of ``rec`` was cancelled: a cancellable wait it is blocked in ends."""
+        if rec.state is State.BLOCKED and rec.cancellable and effectively_cancelled(rec.scopes):
+            hook = rec.on_cancel
+            self.wake(rec, _CANCELLED)
+            if hook is not None:
+                hook()
 
-    async def _park(self, rec: TaskRecord) -> None:
-        if rec.released_early:
-            rec.released_early = False
-            return
-        rec.parked = True
-        await trio.lowlevel.wait_task_rescheduled(lambda _: self._abort(rec))
+    def _remove_runnable(self, rec: TaskRecord) -> None:
+        runnable = self.runnable
+        i = bisect_left(runnable, rec.tid)
+        if i < len(runnable) and runnable[i] == rec.tid:
+            del runnable[i]
 
-    def _abort(self, rec: TaskRecord) -> trio.lowlevel.Abort:
-        """A Trio cancel reached a parked task: a cancellable wait becomes enabled."""
-        if rec.state is State.BLOCKED and rec.cancellable:
-            self._cancel_wait(rec)
-        return trio.lowlevel.Abort.FAILED
-
-    def _cancel_wait(self, rec: TaskRecord) -> None:
-        hook = rec.on_cancel
-        self.wake(rec, _CANCELLED)
-        if hook is not None:
-            hook()
+    def _finished(self, task: TaskRecord) -> TaskRecord | None:
+        task.state = State.FINISHED
+        self._remove_runnable(task)
+        self.progress.append(len(self.steps))
+        for joiner in task.joiners:
+            self.wake(joiner)
+        task.joiners.clear()
+        task.touches = ()
+        return None if self._record(task.tid, "finish", "", ()) else self._next(task)
 
     # ----- decisions ---------------------------------------------------------------------
 
-    def _record(self, rec: TaskRecord, label: str, detail: str) -> bool:
+    def _record(self, tid: int, label: str, detail: str, touches: Touches) -> bool:
         """Record a step and check safety; True when the run has ended."""
-        return self._record_step(rec.tid, label, detail)
-
-    def _record_step(self, tid: int, label: str, detail: str) -> bool:
         steps = self.steps
-        steps.append((tid, label, detail, self.clock.now))
+        steps.append((tid, label, detail, self.clock.now, touches))
         if len(steps) > self.settings.max_steps:
-            self._end(Outcome(OutcomeKind.STEP_BOUND, self._spinning(), step=len(steps) - 1))
+            self._end(Outcome(OutcomeKind.STEP_BOUND, self._step_bound_cause(),
+                              step=len(steps) - 1))
             return True
-        return self._check_safety()
+        return bool(self.safety) and self._check_safety()
 
     def _check_safety(self) -> bool:
         for name, check in self.safety:
@@ -280,59 +290,90 @@ class Execution:
         try:
             message = check()
         except Exception as exc:
-            text = "".join(traceback.format_exception(exc))
+            text = _model_traceback(exc)
             return Outcome(OutcomeKind.CRASH, f"invariant {name} raised {exc!r}", name, step,
                            traceback=text)
         if message is None:
             return None
+        if not isinstance(message, str) or not message:
+            text = (f"invariant {name} returned {message!r}: an invariant returns None when it "
+                    "holds, or a non-empty string saying what went wrong")
+            return Outcome(OutcomeKind.CRASH, text, name, step)
         return Outcome(OutcomeKind.VIOLATION, message, name, step)
 
     def _next(self, cur: TaskRecord | None) -> TaskRecord | None:
         """Pick the task that runs next, firing timers when chosen; None when the run ended."""
         try:
             while True:
-                options = self._options(cur)
-                if not options:
+                if self.until and self._refresh_waits():
+                    return None
+                runnable = self.runnable
+                tasks = len(runnable)
+                timer = self.clock.has_pending() and (self.early_timers or tasks == 0)
+                if tasks == 0 and not timer:
                     self._end_quiescent()
                     return None
-                pick = options[0]
-                if len(options) > 1:
+                ctid = -2 if cur is None else cur.tid
+                start = bisect_left(runnable, ctid)
+                continuing = start < tasks and runnable[start] == ctid
+                if start == tasks:
+                    start = 0
+                count = tasks + timer
+                if count == 1:
+                    pick = runnable[0] if tasks else TIMER
+                else:
+                    options = Options(runnable, start, tasks, timer, continuing, self.tasks)
                     index = self.source.choose(options, len(self.steps) - 1)
+                    if not 0 <= index < count:
+                        raise IndexError(f"choice source {self.source!r} chose option {index} "
+                                         f"of {count}")
                     pick = options[index]
-                    self.decisions[len(self.steps) - 1] = (index, options)
+                    self.decisions[len(self.steps) - 1] = (
+                        index, pick, count, runnable[start] if tasks else TIMER, continuing)
                 if pick != TIMER:
-                    return self.tasks[pick]
-                if self._fire_timer(cur):
+                    return self._resume(self.tasks[pick])
+                if self._fire_timer():
                     return None
         except BaseException as exc:  # a source or engine failure must never reach model code
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
             self.failure = exc
             self._end(Outcome(OutcomeKind.PASS))
             return None
 
-    def _options(self, cur: TaskRecord | None) -> list[int]:
-        options = [t.tid for t in self.live if t.state is State.ENABLED and t is not cur]
-        if cur is not None and cur.state is State.ENABLED:
-            options.insert(0, cur.tid)
-        if self.clock.has_pending():
-            options.append(TIMER)
-        return options
+    def _resume(self, rec: TaskRecord) -> TaskRecord:
+        if rec.predicate is not None:  # its predicate holds: the wait is over
+            rec.predicate = None
+            rec.state, rec.waits_on = State.ENABLED, ""
+            self.until.remove(rec)
+        return rec
 
-    def _fire_timer(self, cur: TaskRecord | None) -> bool:
+    def _refresh_waits(self) -> bool:
+        """Predicate waits are runnable exactly while their predicate holds; True if one
+        raised (the run then ends as a crash)."""
+        for rec in self.until:
+            try:
+                holds = bool(rec.predicate is not None and rec.predicate())
+            except Exception as exc:
+                self._end(self._crash(rec, exc))
+                return True
+            i = bisect_left(self.runnable, rec.tid)
+            present = i < len(self.runnable) and self.runnable[i] == rec.tid
+            if holds and not present:
+                self.runnable.insert(i, rec.tid)
+            elif present and not holds:
+                del self.runnable[i]
+        return False
+
+    def _fire_timer(self) -> bool:
         try:
             timer = self.clock.fire_earliest()
         except Exception as exc:  # the model's own callback failed: a crash, not an engine bug
             message = f"{type(exc).__name__}: {exc} (in a timer callback)"
-            text = "".join(traceback.format_exception(exc))
-            self._end(Outcome(OutcomeKind.CRASH, message, None, len(self.steps), traceback=text))
+            self._end(Outcome(OutcomeKind.CRASH, message, None, len(self.steps),
+                              traceback=_model_traceback(exc)))
             return True
-        if (
-            cur is not None
-            and cur.state is State.BLOCKED
-            and cur.cancellable
-            and trio.current_effective_deadline() == -math.inf
-        ):
-            self._cancel_wait(cur)
-        return self._record_step(TIMER, "timer", timer.label)
+        return self._record(TIMER, "timer", timer.label, None)
 
     def call_later(self, delay: float, label: str, callback: Callable[[], object]) -> Timer:
         return self.clock.call_later(delay, label, callback)
@@ -342,24 +383,15 @@ class Execution:
     def _end(self, result: Outcome) -> None:
         if self.outcome is None:
             self.outcome = result
-            self._release(self._driver)
 
     def _end_quiescent(self) -> None:
-        stuck = [t for t in self.live if t.state is State.BLOCKED and not t.daemon]
+        stuck = [t for t in self.tasks if t.state is State.BLOCKED and not t.daemon]
         if stuck:
-            blocked = tuple(
-                BlockedTask(t.name, t.waits_on) for t in self.live if t.state is State.BLOCKED
-            )
+            blocked = tuple(BlockedTask(t.name, t.waiting_for())
+                            for t in self.tasks if t.state is State.BLOCKED)
             names = ", ".join(t.name for t in stuck)
-            self._end(
-                Outcome(
-                    OutcomeKind.DEADLOCK,
-                    f"{names} can never finish",
-                    None,
-                    len(self.steps) - 1,
-                    blocked,
-                )
-            )
+            self._end(Outcome(OutcomeKind.DEADLOCK, f"{names} can never finish", None,
+                              len(self.steps) - 1, blocked))
         else:
             self._end(self._check_quiescence())
 
@@ -370,65 +402,123 @@ class Execution:
                 return outcome
         return Outcome(OutcomeKind.PASS, step=len(self.steps) - 1)
 
-    def _spinning(self) -> str:
-        tail = self.steps[-200:]
-        advanced = tail[-1][3] - tail[0][3]
-        if advanced > 0:
-            cause = f"virtual time advanced {advanced:g}s over the last {len(tail)} steps"
+    def _step_bound_cause(self) -> str:
+        """Tell a busy loop from a long run that the bound simply cut short: over the last
+        steps (half the bound, at most ``_WINDOW``), did any task start or finish?"""
+        steps = self.steps
+        bound = self.settings.max_steps
+        first = max(0, len(steps) - min(_WINDOW, max(1, bound // 2)))
+        tail = steps[first:]
+        moved = sum(1 for s in self.progress if s >= first)
+        if moved:
+            cause = (f"the run was still making progress: {moved} tasks started or finished in "
+                     f"the last {len(tail)} steps; the bound of {bound} steps is smaller than "
+                     "the work (raise Settings.max_steps)")
+        elif tail[-1][3] > tail[0][3]:
+            cause = (f"livelock suspected: no task started or finished in the last {len(tail)} "
+                     f"steps while virtual time advanced {tail[-1][3] - tail[0][3]:g}s")
         else:
-            cause = f"no virtual time passed in the last {len(tail)} steps: a busy loop"
+            cause = (f"livelock suspected: no virtual time passed and no task started or "
+                     f"finished in the last {len(tail)} steps: a busy loop")
         counts: dict[str, int] = {}
-        for tid, label, _, _ in tail:
+        for tid, label, _, _, _ in tail:
             key = f"{self._name(tid)} at {label}"
             counts[key] = counts.get(key, 0) + 1
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         return f"{cause}; most frequent: " + ", ".join(f"{k} x{n}" for k, n in top)
 
+    @property
+    def livelock_suspected(self) -> bool:
+        return self.outcome is not None and self.outcome.message.startswith("livelock")
+
     def _crash(self, rec: TaskRecord, exc: BaseException) -> Outcome:
-        text = "".join(traceback.format_exception(exc))
+        foreign = _foreign_framework(exc)
+        if foreign is not None:
+            message = (f"task {rec.name} called {foreign}, which needs its own event loop: the "
+                       "engine cannot schedule it (use explorer.point, explorer.sleep and the "
+                       "explorer primitives in models)")
+            return Outcome(OutcomeKind.UNCONTROLLED, message, None, len(self.steps),
+                           traceback=_model_traceback(exc))
         message = f"{type(exc).__name__}: {exc} (in task {rec.name})"
-        return Outcome(OutcomeKind.CRASH, message, None, len(self.steps), traceback=text)
+        return Outcome(OutcomeKind.CRASH, message, None, len(self.steps),
+                       traceback=_model_traceback(exc))
+
+    def _foreign(self, rec: TaskRecord, request: object) -> Outcome:
+        what = type(request).__qualname__
+        module = type(request).__module__
+        where = "Trio" if module.startswith("trio") else module.split(".")[0]
+        message = (f"task {rec.name} awaited a {where} primitive ({what}) instead of an explorer "
+                   "point or wait: the engine cannot schedule it (use explorer.point, "
+                   "explorer.sleep and the explorer primitives in models)")
+        return Outcome(OutcomeKind.UNCONTROLLED, message, step=len(self.steps))
 
     def _name(self, tid: int) -> str:
         return "clock" if tid == TIMER else self.tasks[tid].name
 
-    async def _watchdog(self) -> None:
-        """Fires only if every Trio task is blocked: a model task waited outside the engine."""
-        await trio.testing.wait_all_tasks_blocked()
-        culprit = self.current.name if self.current is not None else "?"
-        message = f"task {culprit} blocked in a Trio primitive outside the engine"
-        self._end(Outcome(OutcomeKind.CRASH, message, step=len(self.steps)))
-
-    async def _teardown(self) -> None:
-        for rec in list(self.tasks):
+    def _teardown(self) -> None:
+        """Unwind every task that has not finished, in creation order (its ``finally`` runs)."""
+        self.tearing_down = True
+        for rec in self.tasks:
             if rec.state is State.FINISHED:
                 continue
-            if rec.parked:
-                rec.parked = False
-                assert rec.trio_task is not None
-                trio.lowlevel.reschedule(rec.trio_task, outcome.Error(Teardown()))
-            await rec.done.wait()
+            rec.state = State.FINISHED
+            if not rec.started:
+                rec.coro.close()
+                continue
+            self._unwind(rec)
+
+    def _unwind(self, rec: TaskRecord) -> None:
+        for _ in range(_TEARDOWN_THROWS):
+            try:
+                rec.context.run(rec.coro.throw, Teardown())
+            except (StopIteration, Teardown, Cancelled):
+                return
+            except (KeyboardInterrupt, SystemExit) as exc:
+                self.interrupt = self.interrupt or exc
+                return
+            except BaseException:
+                return
+        rec.coro.close()
 
     # ----- results -----------------------------------------------------------------------
-
-    def build_steps(self) -> tuple[Step, ...]:
-        return tuple(
-            Step(i, tid, self._name(tid), label, detail, time, self._decision(i))
-            for i, (tid, label, detail, time) in enumerate(self.steps)
-        )
 
     def choices(self) -> tuple[int, ...]:
         return tuple(self.decisions[i][0] for i in sorted(self.decisions))
 
-    def _decision(self, step: int) -> Decision | None:
-        raw = self.decisions.get(step)
-        return None if raw is None else Decision(raw[0], tuple(raw[1]))
+
+_ENGINE_FILES = (__file__,)
+
+
+def _model_traceback(exc: BaseException) -> str:
+    """The traceback of a model's exception, without the engine's own frames."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename in _ENGINE_FILES:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+_FRAMEWORKS = ("trio", "anyio", "asyncio")
+
+
+def _foreign_framework(exc: BaseException) -> str | None:
+    """``trio.Event.wait`` when ``exc`` is an async framework refusing to run outside its own
+    loop (it raised from its own code), else None."""
+    if not isinstance(exc, RuntimeError):
+        return None
+    tb, frames = exc.__traceback__, []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    inside = [f for f in frames if f.f_globals.get("__name__", "").split(".")[0] in _FRAMEWORKS]
+    if not inside:
+        return None
+    entry = inside[0]
+    module = entry.f_globals.get("__name__", "").split(".")[0]
+    return f"{module} ({entry.f_code.co_qualname})"
 
 
 def current_execution() -> Execution:
-    try:
-        return _EXECUTION.get()
-    except LookupError:
-        raise RuntimeError(
-            "this call needs a running explorer model (inside explorer.run)"
-        ) from None
+    execution = _EXECUTION.get()
+    if execution is None:
+        raise RuntimeError("this call needs a running explorer model (inside explorer.run)")
+    return execution

@@ -25,7 +25,7 @@ from explorer.errors import (
     UserError,
 )
 from explorer.model import Model
-from explorer.records import OutcomeKind, Settings, Trace
+from explorer.records import Trace
 from explorer.render import render_trace, visible
 from explorer.report.markdown import render_markdown
 from explorer.report.save import invariant_doc
@@ -142,8 +142,10 @@ def replay_once(model: Model, variant: str, trace: Trace, *,
                 strict: bool) -> tuple[RunResult, ReplaySource]:
     """Run ``trace``'s scenario under its recorded decisions on ``variant``."""
     source = ReplaySource(trace.decisions, recorded_task_names(trace), strict=strict)
+    invariants = replay_invariants(model, variant, trace)
     try:
-        result = run(model, variant, trace.scenario, source, replay_settings(trace))
+        result = run(model, variant, trace.scenario, source, trace.settings,
+                     invariants=invariants)
     except ValueError as exc:
         # Only ``build`` raises here (errors inside the run come back wrapped), and a model's
         # build raises ValueError for a scenario it cannot read: bad input, not a finding.
@@ -151,21 +153,22 @@ def replay_once(model: Model, variant: str, trace: Trace, *,
     return result, source
 
 
-def recorded_task_names(trace: Trace) -> list[str]:
-    """Task names by task id, as the trace's steps knew them (``#<id>`` for a silent task)."""
-    names: dict[int, str] = {s.tid: s.task for s in reversed(trace.steps) if s.tid >= 0}
-    ids = [o for d in trace.decisions for o in d.options if o >= 0] + list(names)
-    return [names.get(tid, f"#{tid}") for tid in range(max(ids, default=-1) + 1)]
+def recorded_task_names(trace: Trace) -> dict[int, str]:
+    """Task names by task id, as the trace's steps knew them."""
+    return {s.tid: s.task for s in reversed(trace.steps) if s.tid >= 0}
 
 
-def replay_settings(trace: Trace) -> Settings:
-    """Limits that let the replay reach where the recorded run ended, and stop where it stopped.
-
-    A trace does not record its run's settings; a step-bound run stopped at the bound itself.
-    """
-    if trace.outcome.kind is OutcomeKind.STEP_BOUND:
-        return Settings(max_steps=trace.outcome.step)
-    return Settings(max_steps=max(Settings().max_steps, len(trace.steps)))
+def replay_invariants(model: Model, variant: str, trace: Trace) -> tuple[str, ...] | None:
+    """What the replay checks: the trace's own invariants on its own variant (a model that no
+    longer has one of them is the user's error), every applicable one on another variant."""
+    if variant != trace.variant:
+        return None
+    known = {i.name for i in model.invariants}
+    missing = [name for name in trace.invariants if name not in known]
+    if missing:
+        raise UserError(f"the trace checked invariant {', '.join(missing)}, which model "
+                        f"{model.name} no longer has")
+    return trace.invariants
 
 
 def _report_fit(recorded: Trace, replayed: Trace, source: ReplaySource, strict: bool) -> None:

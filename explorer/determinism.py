@@ -37,7 +37,8 @@ def describe_step(step: Step) -> str:
         text += f" ({step.detail})"
     text += f" at t={step.time:g}"
     if step.decision is not None:
-        text += f", took option {step.decision.index} of {list(step.decision.options)}"
+        text += (f", took option {step.decision.index} of {step.decision.count}"
+                 f" (task {step.decision.chosen})")
     return text
 
 

@@ -27,14 +27,24 @@ class Invariant:
     doc: str
     check: Check
     at: When = "step"
+    #: The footprint names the check reads (None: anything). The exhaustive search treats
+    #: steps that touch them as visible: it never skips an order of two such steps.
+    reads: tuple[str, ...] | None = None
+    #: The variants the invariant applies to (None: every variant).
+    variants: tuple[str, ...] | None = None
+
+    def applies_to(self, variant: str) -> bool:
+        return self.variants is None or variant in self.variants
 
 
-def invariant(*, at: When = "step", name: str | None = None) -> Callable[[Check], Invariant]:
+def invariant(*, at: When = "step", name: str | None = None,
+              reads: tuple[str, ...] | None = None,
+              variants: tuple[str, ...] | None = None) -> Callable[[Check], Invariant]:
     """Decorator: the function's name and docstring become the invariant's name and doc."""
 
     def wrap(fn: Check) -> Invariant:
         doc = " ".join((fn.__doc__ or "").split())
-        return Invariant(name or fn.__name__, doc, fn, at)
+        return Invariant(name or fn.__name__, doc, fn, at, reads, variants)
 
     return wrap
 
@@ -53,9 +63,17 @@ class Model:
     build: Callable[[str, Any], Any]
     main: Callable[[Any], Awaitable[None]]
     invariants: tuple[Invariant, ...] = ()
+    #: True when the model's code touches shared state only in steps whose starting point
+    #: declares it, also right after an explorer primitive returns; the primitives' own
+    #: footprints are then used for partial-order reduction (see ``explorer.point``).
+    footprints: bool = False
 
     def variant_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.variants)
+
+    def invariants_for(self, variant: str) -> tuple[Invariant, ...]:
+        """The invariants that apply to ``variant``, in the model's order."""
+        return tuple(i for i in self.invariants if i.applies_to(variant))
 
     def invariant_named(self, name: str) -> Invariant:
         for inv in self.invariants:

@@ -1,31 +1,33 @@
-"""Running a model once: a fresh world, a fresh Trio run, one outcome and its trace.
+"""Running a model once: a fresh world, a fresh execution, one outcome and its trace.
 
-Invariant: a run is a pure function of (model, variant, scenario, choices). Engine failures
-surface as ``ExplorerInternalError``, never as an outcome.
+Invariant: a run is a pure function of (model, variant, scenario, choices, settings, the
+invariants checked). Engine failures surface as ``ExplorerInternalError``, never as an
+outcome; an interrupt (Ctrl-C) ends the run, tears it down and propagates.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
-
-import trio
 
 from explorer._execution import Execution
 from explorer.errors import ExplorerInternalError, UnknownModelError, UserError
-from explorer.model import Model
-from explorer.records import Outcome, Settings, Trace
+from explorer.model import Invariant, Model
+from explorer.records import Decision, Outcome, Settings, Step, Trace
 from explorer.sources.base import ChoiceSource
 
 
 class RunResult:
     """What one run produced; the full :class:`Trace` is built only when asked for."""
 
-    def __init__(self, model: Model, variant: str, scenario: Any, execution: Execution) -> None:
+    def __init__(self, model: Model, variant: str, scenario: Any, execution: Execution,
+                 invariants: tuple[str, ...]) -> None:
         assert execution.outcome is not None
         self.outcome: Outcome = execution.outcome
         self._model, self._variant, self._scenario = model, variant, scenario
         self._execution = execution
+        self._invariants = invariants
         self._trace: Trace | None = None
 
     @property
@@ -37,21 +39,32 @@ class RunResult:
         return self._execution.choices()
 
     @property
+    def decisions(self) -> int:
+        return len(self._execution.decisions)
+
+    @property
     def task_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self._execution.tasks)
 
     def trace(self) -> Trace:
         if self._trace is None:
             ex = self._execution
-            self._trace = Trace(
-                self._model.name,
-                self._variant,
-                self._scenario,
-                ex.choices(),
-                ex.build_steps(),
-                self.outcome,
-            )
+            self._trace = Trace(self._model.name, self._variant, self._scenario, ex.choices(),
+                                build_steps(ex), self.outcome, ex.settings, self._invariants)
         return self._trace
+
+
+def build_steps(ex: Execution) -> tuple[Step, ...]:
+    names = [t.name for t in ex.tasks]
+    decisions = ex.decisions
+    steps = []
+    for i, (tid, label, detail, time, touches) in enumerate(ex.steps):
+        raw = decisions.get(i)
+        decision = None if raw is None else Decision(*raw)
+        name = "clock" if tid < 0 else names[tid]
+        steps.append(Step(i, tid, name, label, detail, time, decision,
+                          None if touches is None else tuple(touches)))
+    return tuple(steps)
 
 
 def check_variant(model: Model, variant: str) -> None:
@@ -60,23 +73,46 @@ def check_variant(model: Model, variant: str) -> None:
         raise UnknownModelError(f"model {model.name} has no variant {variant!r} (known: {known})")
 
 
+def checked_invariants(model: Model, variant: str,
+                       names: Sequence[str] | None = None) -> tuple[Invariant, ...]:
+    """The invariants a run checks: ``names`` (in the model's order), or every one that
+    applies to ``variant``. An unknown name is the caller's error."""
+    applicable = model.invariants_for(variant)
+    if names is None:
+        return applicable
+    known = {i.name: i for i in model.invariants}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise UnknownModelError(f"model {model.name} has no invariant "
+                                f"{', '.join(map(repr, missing))} (known: {', '.join(known)})")
+    wanted = set(names)
+    return tuple(i for i in model.invariants if i.name in wanted)
+
+
 def run(
     model: Model,
     variant: str,
     scenario: Any,
     source: ChoiceSource,
     settings: Settings | None = None,
+    *,
+    invariants: Sequence[str] | None = None,
 ) -> RunResult:
-    """Run ``model`` once under ``source`` and return its outcome and trace."""
+    """Run ``model`` once under ``source`` and return its outcome and trace.
+
+    ``invariants`` names the invariants to check (default: every one that applies).
+    """
     check_variant(model, variant)
+    chosen = checked_invariants(model, variant, invariants)
     world = model.build(variant, scenario)
-    safety = [
-        (i.name, functools.partial(i.check, world)) for i in model.invariants if i.at == "step"
-    ]
-    rest = [(i.name, functools.partial(i.check, world)) for i in model.invariants if i.at != "step"]
-    execution = Execution(source, settings or Settings(), safety, rest)
+    safety = [(i.name, functools.partial(i.check, world)) for i in chosen if i.at == "step"]
+    rest = [(i.name, functools.partial(i.check, world)) for i in chosen if i.at != "step"]
+    execution = Execution(source, settings or Settings(), safety, rest,
+                          trust_primitives=model.footprints)
     try:
-        trio.run(execution.run, functools.partial(model.main, world))
+        execution.run(functools.partial(model.main, world))
+    except (KeyboardInterrupt, SystemExit):
+        raise
     except Exception as exc:
         raise ExplorerInternalError(f"engine failed: {type(exc).__name__}: {exc}") from exc
     if execution.failure is not None:
@@ -85,4 +121,4 @@ def run(
         raise ExplorerInternalError(f"engine failed: {execution.failure!r}") from execution.failure
     if execution.outcome is None:
         raise ExplorerInternalError("run ended without an outcome")
-    return RunResult(model, variant, scenario, execution)
+    return RunResult(model, variant, scenario, execution, tuple(i.name for i in chosen))

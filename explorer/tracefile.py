@@ -27,17 +27,25 @@ from explorer.records import (
     Outcome,
     OutcomeKind,
     SearchStats,
+    Settings,
     Step,
     Trace,
 )
 
 _TOOLS = ("race-explorer", "trio", "hypothesis")
-_TOP_REQUIRED = ("schema", "model", "variant", "scenario", "choices", "steps", "outcome")
+_TOP_REQUIRED = ("schema", "model", "variant", "scenario", "settings", "invariants", "choices",
+                 "steps", "outcome")
 _TOP_OPTIONAL = ("search", "versions")
-_STEP_FIELDS = ("index", "tid", "task", "label", "detail", "time", "decision")
+_STEP_FIELDS = ("index", "tid", "task", "label", "detail", "time", "decision", "touches")
+_DECISION_FIELDS = ("index", "chosen", "count", "default", "continuing")
+_SETTINGS_FIELDS = tuple(f.name for f in attrs.fields(Settings))
 _OUTCOME_FIELDS = ("kind", "message", "invariant", "step", "blocked", "traceback")
 _STATS_FIELDS = tuple(f.name for f in attrs.fields(SearchStats))
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Bounds on what a trace may declare: a task id or option count beyond them is not a run
+#: this engine could have made (and would make a replay build lists that large).
+MAX_TASKS = 1_000_000
+MAX_OPTIONS = MAX_TASKS + 1
 
 
 @attrs.frozen
@@ -76,6 +84,8 @@ def dumps(trace: Trace, *, stats: SearchStats | None = None,
         "model": trace.model,
         "variant": trace.variant,
         "scenario": trace.scenario,
+        "settings": attrs.asdict(trace.settings),
+        "invariants": list(trace.invariants),
         "choices": list(trace.choices),
     }
     lines = [f"  {json.dumps(k)}: {_compact(v, k)}," for k, v in fields.items()]
@@ -129,8 +139,8 @@ def _step_json(step: Step) -> dict[str, Any]:
     return {
         "index": step.index, "tid": step.tid, "task": step.task, "label": step.label,
         "detail": step.detail, "time": step.time,
-        "decision": None if decision is None
-        else {"index": decision.index, "options": list(decision.options)},
+        "decision": None if decision is None else attrs.asdict(decision),
+        "touches": None if step.touches is None else list(step.touches),
     }
 
 
@@ -166,6 +176,8 @@ def loads_document(data: str | bytes, *, origin: str = "trace") -> TraceDocument
         choices=reader.choices(top["choices"], steps),
         steps=steps,
         outcome=reader.outcome(top["outcome"], len(steps)),
+        settings=reader.settings(top["settings"]),
+        invariants=reader.invariants(top["invariants"]),
     )
     stats = None if top.get("search") is None else reader.stats(top["search"])
     versions = reader.versions(top.get("versions", {}))
@@ -311,7 +323,7 @@ class _Reader:
             path = f"steps[{i}]"
             raw = self.fields(item, path, _STEP_FIELDS)
             self.as_int(raw["index"], f"{path}.index", i, i, f"{i} (steps are numbered in order)")
-            tid = self.as_int(raw["tid"], f"{path}.tid", -1)
+            tid = self.as_int(raw["tid"], f"{path}.tid", -1, MAX_TASKS)
             task = self.as_str(raw["task"], f"{path}.task")
             if names.setdefault(tid, task) != task:
                 self.fail(f"{path}.task", f"{names[tid]!r} (the name task {tid} had before)", task)
@@ -321,21 +333,41 @@ class _Reader:
                 self.as_str(raw["detail"], f"{path}.detail"),
                 self.time(raw["time"], f"{path}.time", earlier),
                 None if raw["decision"] is None else self.decision(raw["decision"], path),
+                self.touches(raw["touches"], f"{path}.touches"),
             ))
         return tuple(steps)
 
+    def touches(self, value: Any, path: str) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        items = self.as_list(value, path)
+        return tuple(self.as_str(v, f"{path}[{k}]") for k, v in enumerate(items))
+
     def decision(self, value: Any, step_path: str) -> Decision:
         path = f"{step_path}.decision"
-        raw = self.fields(value, path, ("index", "options"))
-        options = self.as_list(raw["options"], f"{path}.options")
-        if not options:
-            self.fail(f"{path}.options", "at least one option", options)
-        ids = tuple(self.as_int(o, f"{path}.options[{k}]", -1) for k, o in enumerate(options))
-        if len(set(ids)) != len(ids):
-            self.fail(f"{path}.options", "distinct task ids", options)
-        index = self.as_int(raw["index"], f"{path}.index", 0, len(ids) - 1,
-                         f"an index into its {len(ids)} options (0 to {len(ids) - 1})")
-        return Decision(index, ids)
+        raw = self.fields(value, path, _DECISION_FIELDS)
+        count = self.as_int(raw["count"], f"{path}.count", 2, MAX_OPTIONS,
+                            f"the number of options offered (2 to {MAX_OPTIONS})")
+        index = self.as_int(raw["index"], f"{path}.index", 0, count - 1,
+                            f"an index into its {count} options (0 to {count - 1})")
+        chosen = self.as_int(raw["chosen"], f"{path}.chosen", -1, MAX_TASKS)
+        default = self.as_int(raw["default"], f"{path}.default", -1, MAX_TASKS)
+        if not isinstance(raw["continuing"], bool):
+            self.fail(f"{path}.continuing", "true or false", raw["continuing"])
+        if index == 0 and chosen != default:
+            self.fail(f"{path}.chosen", f"{default} (option 0 is the default)", raw["chosen"])
+        return Decision(index, chosen, count, default, raw["continuing"])
+
+    def settings(self, value: Any) -> Settings:
+        raw = self.fields(value, "settings", (), _SETTINGS_FIELDS)
+        try:
+            return Settings(**raw)
+        except (TypeError, ValueError) as exc:
+            raise TraceFormatError(f"{self.origin}: settings: {_one_line(exc)}") from None
+
+    def invariants(self, value: Any) -> tuple[str, ...]:
+        items = self.as_list(value, "invariants")
+        return tuple(self.name(v, f"invariants[{k}]") for k, v in enumerate(items))
 
     def choices(self, value: Any, steps: tuple[Step, ...]) -> tuple[int, ...]:
         items = self.as_list(value, "choices")

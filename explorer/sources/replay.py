@@ -7,25 +7,27 @@ diverged and goes on with the default option.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from explorer.errors import ReplayDivergedError
 from explorer.records import TIMER, Decision
 from explorer.sources.base import ChoiceSource
 
 
-def _name(tid: int, names: Sequence[str]) -> str:
+def _name(tid: int, names: Mapping[int, str]) -> str:
     if tid == TIMER:
         return "the clock"
-    return f"task {names[tid]}" if 0 <= tid < len(names) else f"task #{tid}"
+    return f"task {names[tid]}" if tid in names else f"task #{tid}"
 
 
 class ReplaySource(ChoiceSource):
     def __init__(
-        self, decisions: Sequence[Decision], task_names: Sequence[str] = (), *, strict: bool = True
+        self, decisions: Sequence[Decision], task_names: Mapping[int, str] | Sequence[str] = (),
+        *, strict: bool = True
     ) -> None:
         self.decisions = list(decisions)
-        self.task_names = list(task_names)
+        self.task_names: Mapping[int, str] = (
+            task_names if isinstance(task_names, Mapping) else dict(enumerate(task_names)))
         self.strict = strict
         self.diverged_at: int | None = None
         self.divergence = ""
@@ -38,7 +40,7 @@ class ReplaySource(ChoiceSource):
             return 0
         wanted = self.decisions[k].chosen
         if wanted in options:
-            return list(options).index(wanted)
+            return options.index(wanted)
         message = f"expected {_name(wanted, self.task_names)} enabled (decision {k})"
         if self.strict:
             raise ReplayDivergedError(step, message)

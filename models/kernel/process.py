@@ -21,8 +21,6 @@ import socket as _socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-import trio
-
 from explorer import block, point, waker
 from models.kernel.fdtable import Holdings
 from models.kernel.sockets import Socket, SocketInfo, WaitList, oserror
@@ -220,8 +218,7 @@ class Process:
     # ----- helpers -------------------------------------------------------------------------
 
     async def _point(self, label: str, detail: str) -> None:
-        with trio.CancelScope(shield=True):
-            await point(label, detail)
+        await point(label, detail, cancellable=False)
         if not self.alive:
             await self._vanish()
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, TypeVar
 
-import trio
+import explorer
 
 if TYPE_CHECKING:
     from models.kotlin.job import Job
@@ -50,13 +50,13 @@ class TimeoutFrame:
 class Coroutine:
     """The runtime's view of one running coroutine: its job, timeout blocks and suspension."""
 
-    __slots__ = ("frames", "job", "suspension", "suspensions", "trio_task")
+    __slots__ = ("frames", "job", "suspension", "suspensions", "task")
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        self.trio_task = trio.lowlevel.current_task()
+        self.task = explorer.current_task()
         self.frames: list[TimeoutFrame] = []
-        self.suspension: trio.CancelScope | None = None
+        self.suspension: explorer.CancelScope | None = None
         # Counts suspensions that really blocked: a timeout ignores its own expiry when the
         # body never suspended (kotlinx's undispatched fast path).
         self.suspensions = 0
@@ -101,7 +101,7 @@ def current_coroutine() -> Coroutine | None:
     """The coroutine the calling task runs, or None for a plain engine task."""
     co = _CURRENT.get()
     # A plain task spawned from a coroutine inherits its context: it is not that coroutine.
-    if co is None or co.trio_task is not trio.lowlevel.current_task():
+    if co is None or co.task is not explorer.current_task():
         return None
     return co
 
@@ -128,7 +128,7 @@ async def suspend_on(wait: Callable[[], Awaitable[T]]) -> T:
         return await wait()
     raise_if_cancelled()
     co.suspensions += 1
-    with trio.CancelScope() as scope:
+    with explorer.CancelScope() as scope:
         co.suspension = scope
         try:
             result = await wait()

@@ -10,7 +10,6 @@ Invariant kept by the model: ``claimed`` is true exactly while the victim holds 
 from __future__ import annotations
 
 import attrs
-import trio
 
 import explorer
 from models.litmus._tasks import run_all
@@ -21,7 +20,7 @@ CANCELLER_POINTS = 3
 @attrs.define
 class World:
     release_in_finally: bool
-    scope: trio.CancelScope = attrs.Factory(trio.CancelScope)
+    scope: explorer.CancelScope = attrs.Factory(explorer.CancelScope)
     claimed: bool = False
     cancelled: bool = False
 

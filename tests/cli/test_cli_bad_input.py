@@ -46,13 +46,13 @@ def out_of_range(data: dict[str, Any]) -> None:
 
 
 EDITS: dict[str, tuple[Edit, str]] = {
-    "wrong schema version": (set_path("schema", 2), "schema version 2 is not supported"),
+    "wrong schema version": (set_path("schema", 1), "schema version 1 is not supported"),
     "unknown model": (set_path("model", "no.such-model"), "unknown model 'no.such-model'"),
     "unknown variant in the file": (set_path("variant", "nope"), "has no variant 'nope'"),
     "choice out of range": (out_of_range, "steps[0].decision.index: expected an index into"),
     "missing field": (lambda d: d.pop("steps"), "missing field 'steps'"),
     "wrong type": (set_path("steps.0.time", "soon"), "steps[0].time: expected a virtual time"),
-    "choices disagree": (set_path("choices.0", 0), "choices[0]: expected 1"),
+    "choices disagree": (set_path("choices.0", 2), "choices[0]: expected 0"),
 }
 
 RAW: dict[str, tuple[bytes, str]] = {

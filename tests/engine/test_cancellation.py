@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-import trio
 
 import explorer
 from explorer.records import OutcomeKind, Trace
@@ -15,7 +14,7 @@ from explorer.sources import PrechosenChoices
 
 @attrs.define
 class World:
-    scope: trio.CancelScope = attrs.Factory(trio.CancelScope)
+    scope: explorer.CancelScope = attrs.Factory(explorer.CancelScope)
     log: list[str] = attrs.Factory(list)
     victim: explorer.TaskHandle | None = None
 

@@ -67,14 +67,15 @@ def test_a_blocked_daemon_is_listed_but_does_not_make_a_deadlock() -> None:
     assert daemon.outcome.kind is OutcomeKind.PASS
 
 
-def test_a_task_blocked_in_a_raw_trio_event_is_reported() -> None:
+def test_a_task_waiting_on_a_raw_trio_event_has_left_the_engines_control() -> None:
     async def main(world: dict[str, Any]) -> None:
         await explorer.point("before")
         await trio.Event().wait()  # outside the engine: nothing can ever wake it
 
     result = explorer.run(model_of(main), "v", None, PrechosenChoices(()))
-    assert result.outcome.kind is OutcomeKind.CRASH
-    assert "task main blocked in a Trio primitive outside the engine" in result.outcome.message
+    assert result.outcome.kind is OutcomeKind.UNCONTROLLED
+    assert "task main called trio" in result.outcome.message
+    assert "explorer.point" in result.outcome.message
 
 
 def test_a_task_sleeping_on_trios_real_clock_is_reported_without_waiting() -> None:
@@ -85,8 +86,35 @@ def test_a_task_sleeping_on_trios_real_clock_is_reported_without_waiting() -> No
         await explorer.spawn(sleeper, name="sleeper/raw").join()
 
     result = explorer.run(model_of(main), "v", None, PrechosenChoices(()))
-    assert result.outcome.kind is OutcomeKind.CRASH
-    assert "task sleeper/raw blocked in a Trio primitive" in result.outcome.message
+    assert result.outcome.kind is OutcomeKind.UNCONTROLLED
+    assert "task sleeper/raw called trio" in result.outcome.message
+
+
+def test_a_task_yielding_a_foreign_awaitable_has_left_the_engines_control() -> None:
+    class Foreign:
+        def __await__(self) -> Any:
+            yield "something only another event loop understands"
+
+    async def main(world: dict[str, Any]) -> None:
+        await Foreign()
+
+    result = explorer.run(model_of(main), "v", None, PrechosenChoices(()))
+    assert result.outcome.kind is OutcomeKind.UNCONTROLLED
+    assert result.outcome.message.startswith("task main awaited a")
+
+
+def test_a_long_run_cut_by_the_bound_is_not_called_a_livelock() -> None:
+    async def main(world: dict[str, Any]) -> None:
+        async def one_point() -> None:
+            await explorer.point("only")
+
+        for i in range(200):
+            explorer.spawn(one_point, name=f"t{i}/one")
+
+    result = explorer.run(model_of(main), "v", None, PrechosenChoices(()), Settings(max_steps=100))
+    assert result.outcome.kind is OutcomeKind.STEP_BOUND
+    assert result.outcome.message.startswith("the run was still making progress")
+    assert "livelock" not in result.outcome.headline()
 
 
 def points_model(count: int) -> explorer.Model:

@@ -3,13 +3,13 @@ clock is advanced only by firing a timer (a choice while tasks are enabled, forc
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
 
 import explorer
-from explorer.records import TIMER, OutcomeKind, Trace
+from explorer.records import TIMER, OutcomeKind, Settings, Trace
 from explorer.sources import PrechosenChoices, SeededRandomSource
 from models.litmus import early_timeout
 
@@ -117,18 +117,51 @@ def test_a_timer_is_forced_when_no_task_is_enabled() -> None:
     assert all(step.decision is None for step in trace.steps)
 
 
+class OptionsSeen(PrechosenChoices):
+    """The default schedule, keeping a copy of every set of options offered."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+        self.seen: list[list[int]] = []
+
+    def choose(self, options: Sequence[int], step: int) -> int:
+        self.seen.append(list(options))
+        return super().choose(options, step)
+
+
 def test_a_pending_timer_is_the_last_option_of_every_decision_while_tasks_run() -> None:
-    trace = explorer.run(early_timeout.MODEL, "timeout", None, PrechosenChoices(())).trace()
+    source = OptionsSeen()
+    trace = explorer.run(early_timeout.MODEL, "timeout", None, source).trace()
     # Step 0: main joins before the waiter has armed its timeout; from the waiter's first point
     # until the timeout is disarmed, every decision offers the timer last.
-    armed = [s.decision for s in trace.steps[1:] if s.decision is not None]
-    assert len(armed) >= 6
-    assert all(d.options[-1] == TIMER for d in armed)
-    assert trace.steps[0].decision is not None
-    assert TIMER not in trace.steps[0].decision.options
+    assert len(source.seen[1:]) >= 6
+    assert all(options[-1] == TIMER for options in source.seen[1:])
+    assert TIMER not in source.seen[0]
     # Under the default schedule the timer is never fired early, so the waiter does not time out.
     assert trace.outcome.kind is OutcomeKind.PASS
     assert timer_steps(trace) == []
+
+
+def test_under_the_idle_policy_a_timer_is_never_an_option_while_a_task_can_run() -> None:
+    source = OptionsSeen()
+    settings = Settings(timers="idle")
+    trace = explorer.run(early_timeout.MODEL, "timeout", None, source, settings).trace()
+    assert source.seen and all(TIMER not in options for options in source.seen)
+    assert trace.settings.timers == "idle"
+    assert trace.outcome.kind is OutcomeKind.PASS
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_idle_policy_never_lets_the_early_timeout_fire(seed: int) -> None:
+    settings = Settings(timers="idle")
+    result = explorer.run(early_timeout.MODEL, "timeout", None, SeededRandomSource(seed), settings)
+    assert result.outcome.kind is OutcomeKind.PASS
+    assert not result.trace().early_timers
+
+
+def test_an_early_timer_is_recorded_as_such() -> None:
+    trace = explorer.run(early_timeout.MODEL, "timeout", None, PrechosenChoices([0, 2])).trace()
+    assert [s.detail for s in trace.early_timers] == ["waiter timeout 1s"]
 
 
 def test_firing_the_timer_early_is_a_choice_that_moves_time_forward() -> None:

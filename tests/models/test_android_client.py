@@ -244,13 +244,26 @@ def plan_choices(variant: str, script: Script, plan: Plan, **kw: Any) -> list[in
     """
     choices: list[int] = []
     for task, label, then in plan:
-        result, _ = run(variant, script, choices, **kw)
-        choices = _extend(choices, result, task, label, then)
+        source = Remembering(choices)
+        result, _ = run(variant, script, source, **kw)
+        choices = _extend(choices, result, source.offered, task, label, then)
     return choices
 
 
-def _extend(choices: list[int], result: explorer.RunResult, task: str, label: str,
-            then: str) -> list[int]:
+class Remembering(PrechosenChoices):
+    """Prechosen choices that keep a copy of the options of every decision."""
+
+    def __init__(self, values: Sequence[int]) -> None:
+        super().__init__(values)
+        self.offered: list[list[int]] = []
+
+    def choose(self, options: Sequence[int], step: int) -> int:
+        self.offered.append(list(options))
+        return super().choose(options, step)
+
+
+def _extend(choices: list[int], result: explorer.RunResult, offered: list[list[int]],
+            task: str, label: str, then: str) -> list[int]:
     names = result.task_names
     decision = -1
     for step in result.trace().steps:
@@ -259,7 +272,7 @@ def _extend(choices: list[int], result: explorer.RunResult, task: str, label: st
         decision += 1
         if decision < len(choices) or (step.task, step.label) != (task, label):
             continue
-        for index, tid in enumerate(step.decision.options):
+        for index, tid in enumerate(offered[decision]):
             if (names[tid] if tid >= 0 else "clock") == then:
                 return [*choices, *[0] * (decision - len(choices)), index]
     raise AssertionError(f"{task} never took point {label!r} with {then} able to run")

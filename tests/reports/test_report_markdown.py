@@ -90,7 +90,7 @@ def test_syscalls_go_to_the_kernel_and_timers_are_notes(traces: dict[str, Trace]
     timer_notes = [line for line in lines if "Note over" in line and "timer fired" in line]
     assert len(timer_notes) == sum(1 for s in trace.steps if s.task == "clock")
     switch_notes = [line for line in lines if "switch" in line]
-    assert len(switch_notes) == trace.preemptions
+    assert len(switch_notes) == trace.switches
 
 
 def test_the_outcome_closes_the_diagram_in_a_highlight(traces: dict[str, Trace]) -> None:

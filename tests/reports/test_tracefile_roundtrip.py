@@ -55,7 +55,7 @@ def test_the_file_has_one_line_per_step_and_names_its_schema(traces: dict[str, T
     lines = tracefile.dumps(trace).splitlines()
     step_lines = [line for line in lines if line.lstrip().startswith('{"index"')]
     assert len(step_lines) == len(trace.steps)
-    assert json.loads(tracefile.dumps(trace))["schema"] == trace.schema == 1
+    assert json.loads(tracefile.dumps(trace))["schema"] == trace.schema == 2
 
 
 def test_versions_default_to_the_running_tools(traces: dict[str, Trace]) -> None:
