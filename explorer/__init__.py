@@ -13,7 +13,10 @@ from explorer.errors import (
     UnknownModelError,
     UserError,
 )
+from explorer.exploration import Exploration, Finding, SearchSettings, explore
 from explorer.model import Invariant, Model, invariant
+from explorer.observing import event, note, target
+from explorer.pytest_searches import KnownRaces, RaceFound, RaceNotFound, Search, search
 from explorer.records import Decision, Outcome, OutcomeKind, Settings, Step, Trace
 from explorer.runner import RunResult, run
 from explorer.runtime import (
@@ -46,9 +49,12 @@ __all__ = [
     "Cancelled",
     "Decision",
     "Event",
+    "Exploration",
     "ExplorerInternalError",
+    "Finding",
     "Footprint",
     "Invariant",
+    "KnownRaces",
     "Lock",
     "Model",
     "NondeterministicModelError",
@@ -56,8 +62,12 @@ __all__ = [
     "OutcomeKind",
     "Queue",
     "QueueClosed",
+    "RaceFound",
+    "RaceNotFound",
     "ReplayDivergedError",
     "RunResult",
+    "Search",
+    "SearchSettings",
     "Settings",
     "Step",
     "TaskHandle",
@@ -71,14 +81,19 @@ __all__ = [
     "block",
     "call_later",
     "current_task",
+    "event",
+    "explore",
     "fail_after",
     "invariant",
     "move_on_after",
+    "note",
     "now",
     "point",
     "run",
+    "search",
     "sleep",
     "spawn",
+    "target",
     "wait_until",
     "waker",
 ]

@@ -127,9 +127,12 @@ class Execution:
         self.until: list[TaskRecord] = []  # tasks in a predicate wait
         self.current: TaskRecord | None = None
         self.steps: list[tuple[int, str, str, float, Touches]] = []
-        self.decisions: dict[int, tuple[int, int, int, int, bool]] = {}
+        self.decisions: dict[int, tuple[int, int, int, int, bool, int]] = {}
         self.progress: list[int] = []  # steps at which a task started or finished
         self.outcome: Outcome | None = None
+        self.violations: list[Outcome] = []  # recorded without ending the run (see stop_on)
+        self._violated: set[str] = set()
+        self.stop_on = None if settings.stop_on is None else frozenset(settings.stop_on)
         self.failure: BaseException | None = None  # a choice source's error
         self.interrupt: BaseException | None = None  # KeyboardInterrupt or SystemExit
         self.tearing_down = False
@@ -277,11 +280,22 @@ class Execution:
         return bool(self.safety) and self._check_safety()
 
     def _check_safety(self) -> bool:
+        violated = self._violated
         for name, check in self.safety:
+            if name in violated:
+                continue  # recorded already: its first violation is what counts
             outcome = self._evaluate(name, check)
-            if outcome is not None:
-                self._end(outcome)
+            if outcome is not None and self._violation(name, outcome):
                 return True
+        return False
+
+    def _violation(self, name: str, outcome: Outcome) -> bool:
+        """Record a violation; True when it ends the run (see ``Settings.stop_on``)."""
+        if outcome.kind is OutcomeKind.CRASH or self.stop_on is None or name in self.stop_on:
+            self._end(outcome)
+            return True
+        self._violated.add(name)
+        self.violations.append(outcome)
         return False
 
     def _evaluate(self, name: str, check: Callable[[], str | None]) -> Outcome | None:
@@ -322,14 +336,14 @@ class Execution:
                 if count == 1:
                     pick = runnable[0] if tasks else TIMER
                 else:
-                    options = Options(runnable, start, tasks, timer, continuing, self.tasks)
+                    options = Options(runnable, start, tasks, timer, continuing, self.tasks, ctid)
                     index = self.source.choose(options, len(self.steps) - 1)
                     if not 0 <= index < count:
                         raise IndexError(f"choice source {self.source!r} chose option {index} "
                                          f"of {count}")
                     pick = options[index]
                     self.decisions[len(self.steps) - 1] = (
-                        index, pick, count, runnable[start] if tasks else TIMER, continuing)
+                        index, pick, count, runnable[start] if tasks else TIMER, continuing, ctid)
                 if pick != TIMER:
                     return self._resume(self.tasks[pick])
                 if self._fire_timer():
@@ -390,17 +404,27 @@ class Execution:
             blocked = tuple(BlockedTask(t.name, t.waiting_for())
                             for t in self.tasks if t.state is State.BLOCKED)
             names = ", ".join(t.name for t in stuck)
-            self._end(Outcome(OutcomeKind.DEADLOCK, f"{names} can never finish", None,
-                              len(self.steps) - 1, blocked))
+            deadlock = Outcome(OutcomeKind.DEADLOCK, f"{names} can never finish", None,
+                               len(self.steps) - 1, blocked)
+            if self.stop_on is not None:  # collecting: the world is at rest, check it too
+                self._check_quiescence()
+            self._end(deadlock)
         else:
             self._end(self._check_quiescence())
 
     def _check_quiescence(self) -> Outcome:
         for name, check in self.quiescence:
             outcome = self._evaluate(name, check)
-            if outcome is not None:
+            if outcome is not None and self._violation(name, outcome):
                 return outcome
         return Outcome(OutcomeKind.PASS, step=len(self.steps) - 1)
+
+    def findings(self) -> tuple[Outcome, ...]:
+        """Every finding of the run: the violations recorded as it went, then how it ended."""
+        found = list(self.violations)
+        if self.outcome is not None and self.outcome.is_finding:
+            found.append(self.outcome)
+        return tuple(found)
 
     def _step_bound_cause(self) -> str:
         """Tell a busy loop from a long run that the bound simply cut short: over the last

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 class Options(Sequence[int]):
     """Task ids (and ``TIMER``) a choice source picks an index into."""
 
-    __slots__ = ("_records", "_runnable", "_start", "_tasks", "_timer", "continuing")
+    __slots__ = ("_records", "_runnable", "_start", "_tasks", "_timer", "continuing", "current")
 
     def __init__(self, runnable: list[int], start: int, tasks: int, timer: bool,
-                 continuing: bool, records: list[TaskRecord]) -> None:
+                 continuing: bool, records: list[TaskRecord], current: int = -2) -> None:
         self._runnable = runnable
         self._start = start
         self._tasks = tasks
@@ -31,6 +31,8 @@ class Options(Sequence[int]):
         self._records = records
         #: Option 0 is the task that just ran, which could go on: any other choice preempts it.
         self.continuing = continuing
+        #: The id of the task that just ran (-2 before the first task ran).
+        self.current = current
 
     def __len__(self) -> int:
         return self._tasks + self._timer

@@ -92,15 +92,14 @@ def trio_steps_per_s() -> float:
 
 
 def search_examples_per_s(seed: int, examples: int) -> float | None:
-    try:
-        from explorer.search import explore
-    except ImportError:
-        return None
+    from explorer.exploration import SearchSettings, explore
+
     model = points_model(SEARCH_POINTS)
 
     def search() -> int:
-        exploration = explore(model, "plain", max_examples=examples, database=False, seed=seed)
-        assert exploration.finding is None, "the benchmark model must pass"
+        exploration = explore(model, "plain",
+                              settings=SearchSettings(max_examples=examples, seed=seed))
+        assert not exploration.findings, "the benchmark model must pass"
         return exploration.examples
 
     return _timed(search)

@@ -13,7 +13,6 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from explorer import registry, tracefile
@@ -27,9 +26,10 @@ from explorer.errors import (
 from explorer.model import Model
 from explorer.records import Trace
 from explorer.render import render_trace, visible
+from explorer.replaying import replay_once
 from explorer.report.markdown import render_markdown
 from explorer.report.save import invariant_doc
-from explorer.runner import RunResult, check_variant, run
+from explorer.runner import check_variant
 from explorer.sources.replay import ReplaySource
 
 PASSED, FINDING, USAGE, NONDETERMINISTIC, INTERNAL = 0, 1, 2, 3, 70
@@ -61,17 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run the trace's scenario and schedule on another variant (a fix)")
     replay.add_argument("--repeat", metavar="N", type=_positive, default=1,
                         help="replay N times and check every run is identical")
+    _model_option(replay)
     report = commands.add_parser("report", help="render a saved trace as a report on stdout")
     report.add_argument("path", metavar="PATH", help="a trace file (.json)")
     report.add_argument("--format", choices=("md", "json"), default="md",
                         help="md: the Markdown report; json: the trace file, normalised")
-    commands.add_parser("list", help="list every registered model, its variants and invariants")
+    _model_option(report)
+    listing = commands.add_parser("list",
+                                  help="list every known model, its variants and invariants")
+    _model_option(listing)
     commands.add_parser("bench", help="measure the engine (options: bench --help)", add_help=False)
-    commands.add_parser("reliability", add_help=False,
-                        help="run each known race's search over several seeds and tabulate")
-    examples = commands.add_parser("examples", help="regenerate one example report per known race")
-    examples.add_argument("directory", nargs="?", default="reports/examples")
     return parser
+
+
+def _model_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", metavar="MODULE:NAME", action="append", default=[],
+                        help="import this model (or list of models) first: the trace names a "
+                             "model by name only, never code (repeatable)")
 
 
 def _positive(text: str) -> int:
@@ -90,11 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args[:1] == ["bench"]:
             return _bench(args[1:])
-        if args[:1] == ["reliability"]:
-            return _reliability(args[1:])
         parsed = build_parser().parse_args(args)
-        command = {"replay": cmd_replay, "report": cmd_report, "list": cmd_list,
-                   "examples": cmd_examples}[parsed.command]
+        command = {"replay": cmd_replay, "report": cmd_report,
+                   "list": cmd_list}[parsed.command]
         return command(parsed)
     except UserError as exc:
         _error(f"error: {visible(str(exc))}")
@@ -119,7 +123,7 @@ def _error(line: str) -> None:
 def cmd_replay(args: argparse.Namespace) -> int:
     document = tracefile.read(args.path)
     trace = document.trace
-    model = registry.get_model(trace.model)
+    model = registry.registry(args.model).get(trace.model)
     variant = args.variant or trace.variant
     check_variant(model, variant)
     strict = variant == trace.variant
@@ -136,39 +140,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.repeat > 1:
         print(f"determinism: {args.repeat} replays gave identical traces")
     return _verdict(trace, replayed)
-
-
-def replay_once(model: Model, variant: str, trace: Trace, *,
-                strict: bool) -> tuple[RunResult, ReplaySource]:
-    """Run ``trace``'s scenario under its recorded decisions on ``variant``."""
-    source = ReplaySource(trace.decisions, recorded_task_names(trace), strict=strict)
-    invariants = replay_invariants(model, variant, trace)
-    try:
-        result = run(model, variant, trace.scenario, source, trace.settings,
-                     invariants=invariants)
-    except ValueError as exc:
-        # Only ``build`` raises here (errors inside the run come back wrapped), and a model's
-        # build raises ValueError for a scenario it cannot read: bad input, not a finding.
-        raise UserError(f"the trace's scenario does not fit model {model.name}: {exc}") from exc
-    return result, source
-
-
-def recorded_task_names(trace: Trace) -> dict[int, str]:
-    """Task names by task id, as the trace's steps knew them."""
-    return {s.tid: s.task for s in reversed(trace.steps) if s.tid >= 0}
-
-
-def replay_invariants(model: Model, variant: str, trace: Trace) -> tuple[str, ...] | None:
-    """What the replay checks: the trace's own invariants on its own variant (a model that no
-    longer has one of them is the user's error), every applicable one on another variant."""
-    if variant != trace.variant:
-        return None
-    known = {i.name for i in model.invariants}
-    missing = [name for name in trace.invariants if name not in known]
-    if missing:
-        raise UserError(f"the trace checked invariant {', '.join(missing)}, which model "
-                        f"{model.name} no longer has")
-    return trace.invariants
 
 
 def _report_fit(recorded: Trace, replayed: Trace, source: ReplaySource, strict: bool) -> None:
@@ -228,7 +199,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write(tracefile.dumps(trace, stats=document.stats, versions=document.versions))
         return PASSED
     try:
-        doc = invariant_doc(registry.get_model(trace.model), trace)
+        doc = invariant_doc(registry.registry(args.model).get(trace.model), trace)
     except UserError:
         doc = None  # a report needs no registered model; the invariant's description is a bonus
     sys.stdout.write(render_markdown(trace, stats=document.stats, versions=document.versions,
@@ -237,9 +208,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    models = registry.all_models()
+    models = registry.registry(args.model).all()
     if not models:
-        print(f"no models registered (entry point group {registry.GROUP})")
+        print(f"no models known (none under [tool.race-explorer] models, none registered under "
+              f"the {registry.GROUP} entry point)")
     for model in models.values():
         print(f"{model.name} — {model.doc}")
         for name, doc in model.variants:
@@ -259,23 +231,6 @@ def _bench(argv: Sequence[str]) -> int:
     parser = _Parser(prog="python -m explorer bench", description="Measure the engine.")
     bench.add_arguments(parser)
     return int(bench.main(parser.parse_args(argv)))
-
-
-def _reliability(argv: Sequence[str]) -> int:
-    from explorer import reliability
-
-    parser = _Parser(prog="python -m explorer reliability",
-                     description="How reliably each known race's search finds it.")
-    reliability.add_arguments(parser)
-    return reliability.main(parser.parse_args(argv))
-
-
-def cmd_examples(args: argparse.Namespace) -> int:
-    from explorer.reliability import regenerate_examples
-
-    for path in regenerate_examples(Path(args.directory)):
-        print(path)
-    return PASSED
 
 
 def run_main() -> NoReturn:

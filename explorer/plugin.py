@@ -1,78 +1,120 @@
-"""The pytest plugin: search options, Hypothesis profiles, and a summary of what was explored.
+"""The pytest plugin: search options, a progress line, and a summary of what was explored.
 
-Invariant: the plugin only configures and reports; a search's verdict is its own.
+Invariant: the plugin changes nothing for tests that are not searches: it loads no Hypothesis
+profile and sets no global state; it builds one frozen ``SearchOptions`` per session (kept in
+pytest's stash) that search tests read through their ``request``, and it only reports.
+
+Which Hypothesis settings a search starts from is Hypothesis's own order: ``--hypothesis-
+profile``, else the profile the project loaded, else Hypothesis's ``ci`` profile under CI
+(derandomized), else its default. A search's declared budget is for 100 examples; a profile
+with another ``max_examples`` scales it. The profiles ``race-explorer-dev`` (as declared),
+``race-explorer-ci`` (derandomized, no database) and ``race-explorer-deep`` (25 times the
+examples) are registered for ``--hypothesis-profile`` and never loaded by themselves.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import hypothesis
 import pytest
 
-from explorer.searching import CONFIG
+from explorer import config as project_config
+from explorer.records import TIMER_POLICIES
+from explorer.search_options import SearchOptions
+from explorer.sources.hypothesis import SOURCES
 
-SOURCES = ("hypothesis", "pct", "random", "sparse", "list")
+_OPTIONS = pytest.StashKey[SearchOptions]()
+_PROPERTY = "race-explorer"
 
-hypothesis.settings.register_profile("dev", deadline=None, max_examples=200)
-hypothesis.settings.register_profile(
-    "ci", deadline=None, max_examples=200, derandomize=True, database=None, print_blob=False
-)
-hypothesis.settings.register_profile("deep", deadline=None, max_examples=5000)
+hypothesis.settings.register_profile("race-explorer-dev", deadline=None, max_examples=100)
+hypothesis.settings.register_profile("race-explorer-ci", deadline=None, max_examples=100,
+                                     derandomize=True, database=None, print_blob=False)
+hypothesis.settings.register_profile("race-explorer-deep", deadline=None, max_examples=2500)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("race-explorer")
-    group.addoption(
-        "--explorer-reports",
-        default="reports",
-        metavar="DIR",
-        help="where findings are written (default: reports/; 'none' to write nothing)",
-    )
-    group.addoption(
-        "--explorer-examples",
-        type=int,
-        default=None,
-        metavar="N",
-        help="examples per search (default: the Hypothesis profile's max_examples)",
-    )
-    group.addoption(
-        "--explorer-seed",
-        type=int,
-        default=None,
-        metavar="N",
-        help="seed every search (a run with the same seed explores the same examples)",
-    )
-    group.addoption(
-        "--explorer-source",
-        choices=SOURCES,
-        default="hypothesis",
-        help="schedules: the default mix, or only pct / random / sparse / list",
-    )
-    group.addoption(
-        "--explorer-replay",
-        default=None,
-        metavar="PATH",
-        help="replay this saved trace in the search for its model and variant",
-    )
+    group.addoption("--explorer-reports", default=None, metavar="DIR",
+                    help="where findings are written (default: [tool.race-explorer] reports, "
+                         "else reports/ beside pyproject.toml; 'none' to write nothing)")
+    group.addoption("--explorer-examples", type=int, default=None, metavar="N",
+                    help="examples per search (default: each search's own budget, scaled by "
+                         "the Hypothesis profile's max_examples / 100)")
+    group.addoption("--explorer-seed", type=int, default=None, metavar="N",
+                    help="seed every search; the example database is then not used, so the "
+                         "same seed explores the same examples")
+    group.addoption("--explorer-source", choices=SOURCES, default="hypothesis",
+                    help="schedules: the default mix, or only pct / random / sparse / list")
+    group.addoption("--explorer-timers", choices=TIMER_POLICIES, default=None,
+                    help="timer policy of every search: early (a timer may fire while tasks "
+                         "can run) or idle (only when none can); default: each search's own")
+    group.addoption("--explorer-replay", default=None, metavar="PATH",
+                    help="replay this saved trace in the search for its model and variant")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("hypothesis_profile", default=None):
-        hypothesis.settings.load_profile("dev")
+    config.stash[_OPTIONS] = _options(config)
+
+
+def _options(config: pytest.Config) -> SearchOptions:
     reports = config.getoption("explorer_reports")
-    CONFIG.reports = None if reports == "none" else Path(reports)
-    CONFIG.max_examples = config.getoption("explorer_examples")
-    CONFIG.seed = config.getoption("explorer_seed")
-    CONFIG.source = config.getoption("explorer_source")
+    if reports is None:
+        folder = project_config.load(root=Path(config.rootpath)).reports
+    else:
+        folder = project_config.reports_path(reports, Path.cwd())
     replay = config.getoption("explorer_replay")
-    CONFIG.replay = Path(replay) if replay else None
-    CONFIG.explorations.clear()
+    return SearchOptions(reports=folder, examples=config.getoption("explorer_examples"),
+                         seed=config.getoption("explorer_seed"),
+                         source=config.getoption("explorer_source"),
+                         replay=Path(replay) if replay else None,
+                         timers=config.getoption("explorer_timers"),
+                         progress=_progress_line(config))
+
+
+def options_for(request: Any) -> SearchOptions:
+    """The session's options, as a search test sees them (defaults outside a session)."""
+    config = getattr(request, "config", None)
+    if config is None or _OPTIONS not in config.stash:
+        return SearchOptions()
+    options: SearchOptions = config.stash[_OPTIONS]
+    return options
+
+
+def _progress_line(config: pytest.Config) -> Any:
+    """One updating line per running search, on a terminal, unless -q or a worker process."""
+    if hasattr(config, "workerinput") or config.getoption("verbose") < 0:
+        return None
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not getattr(reporter, "isatty", False):
+        return None
+    step = {"next": 0}
+
+    def show(name: str, done: int, budget: int, keys: tuple[str, ...]) -> None:
+        if done < step["next"] and done != budget:
+            return
+        step["next"] = done + max(1, budget // 50)
+        found = f", {len(keys)} finding(s)" if keys else ""
+        reporter.rewrite(f"  {name}: {done}/{budget} examples{found}", erase=True)
+        reporter.currentfspath = None  # the next result starts a fresh line
+        if done == budget:
+            reporter.rewrite("", erase=True)
+            step["next"] = 0
+
+    return show
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not CONFIG.explorations:
+    lines = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            properties = getattr(report, "user_properties", ())
+            if getattr(report, "when", "call") != "call":
+                continue
+            lines += [value for name, value in properties if name == _PROPERTY]
+    if not lines:
         return
     terminalreporter.section("race-explorer: what each search explored")
-    for exploration in CONFIG.explorations:
-        terminalreporter.write_line(exploration.summary())
+    for line in sorted(set(lines)):
+        terminalreporter.write_line(line)

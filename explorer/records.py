@@ -6,6 +6,7 @@ A record never changes after it is built; a changed copy is made with ``attrs.ev
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import attrs
@@ -54,6 +55,8 @@ class Decision:
     count: int
     default: int
     continuing: bool = False
+    #: The task that just ran (-2 before any task ran; after a timer, the task before it).
+    current: int = -2
 
     @property
     def is_switch(self) -> bool:
@@ -145,6 +148,10 @@ def finding_key(kind: OutcomeKind, invariant: str | None) -> str:
     return f"{kind.value}:{invariant}" if invariant else kind.value
 
 
+def _names_or_none(value: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
 @attrs.frozen
 class Settings:
     """Every limit and policy of a run, in one place; hitting a limit is a named outcome.
@@ -158,6 +165,10 @@ class Settings:
     max_steps: int = 20_000
     timers: TimerPolicy = "early"
     watchdog_seconds: float = 10.0
+    #: Which invariants end the run when violated: None, any (the first violation is the
+    #: outcome); a tuple, only those, the others' first violations are recorded and the run
+    #: goes on (a search collects every invariant a run breaks this way).
+    stop_on: tuple[str, ...] | None = attrs.field(default=None, converter=_names_or_none)
 
     def __attrs_post_init__(self) -> None:
         if self.max_steps < 1:
@@ -165,6 +176,8 @@ class Settings:
         if self.timers not in TIMER_POLICIES:
             raise ValueError(f"timers must be one of {', '.join(TIMER_POLICIES)}, "
                              f"got {self.timers!r}")
+        if self.stop_on is not None and not all(isinstance(n, str) for n in self.stop_on):
+            raise ValueError(f"stop_on must name invariants, got {self.stop_on!r}")
         if not self.watchdog_seconds > 0:
             raise ValueError(f"watchdog_seconds must be positive, got {self.watchdog_seconds}")
 

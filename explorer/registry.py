@@ -1,31 +1,53 @@
-"""The models a trace may name: those registered under the ``race_explorer.models`` entry point.
+"""The models a trace may name: registered ones, and those the user names explicitly.
 
-Invariant: a trace file is data; loading it never imports code beyond the registered models.
+Invariant: a trace file is data; loading it never imports code. Code is imported only from
+what the user named: an entry point of an installed package (``race_explorer.models``), the
+``models`` list of the project's ``[tool.race-explorer]``, or a ``--model module:NAME``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import cache
+import importlib
+from collections.abc import Iterable, Sequence
 from importlib.metadata import entry_points
 
-from explorer.errors import UnknownModelError
+from explorer.errors import UnknownModelError, UserError
 from explorer.model import Model
 
 GROUP = "race_explorer.models"
 
 
-def _as_models(obj: object) -> Iterable[Model]:
+def as_models(obj: object) -> tuple[Model, ...]:
+    """A model, or the models in an iterable of them."""
     if isinstance(obj, Model):
         return (obj,)
-    if isinstance(obj, Iterable):
+    if isinstance(obj, Iterable) and not isinstance(obj, str | bytes):
         return tuple(m for m in obj if isinstance(m, Model))
     return ()
 
 
-@cache
-def _load() -> tuple[dict[str, Model], dict[str, str]]:
-    """Registered models by name, and entry points that failed to load with why.
+def load_reference(reference: str) -> tuple[Model, ...]:
+    """The models at ``module:NAME`` (a model or a list of them); a user error otherwise."""
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise UserError(f"--model {reference!r}: expected module:NAME, e.g. mypkg.models:MODEL")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UserError(f"--model {reference!r}: cannot import {module_name}: {exc}") from None
+    try:
+        found = getattr(module, attribute)
+    except AttributeError:
+        raise UserError(f"--model {reference!r}: {module_name} has no {attribute}") from None
+    models = as_models(found)
+    if not models:
+        raise UserError(f"--model {reference!r}: {attribute} is not an explorer.Model "
+                        "(or a list of them)")
+    return models
+
+
+def _entry_point_models() -> tuple[dict[str, Model], dict[str, str]]:
+    """Models registered by installed packages, and entry points that failed to load.
 
     A broken entry point costs only its own models: the others stay usable.
     """
@@ -37,21 +59,54 @@ def _load() -> tuple[dict[str, Model], dict[str, str]]:
         except Exception as exc:
             broken[ep.name] = f"{type(exc).__name__}: {exc}"
             continue
-        for model in _as_models(loaded):
+        for model in as_models(loaded):
             found[model.name] = model
-    return dict(sorted(found.items())), broken
+    return found, broken
+
+
+class Registry:
+    """The models known for one command: entry points, then the project's, then explicit."""
+
+    def __init__(self, references: Sequence[str] = ()) -> None:
+        self.models, self.broken = _entry_point_models()
+        for reference in references:
+            for model in load_reference(reference):
+                self.models[model.name] = model
+
+    @classmethod
+    def of(cls, models: dict[str, Model]) -> Registry:
+        """Exactly these models (for tests and embedding)."""
+        made = cls.__new__(cls)
+        made.models, made.broken = dict(models), {}
+        return made
+
+    def get(self, name: str) -> Model:
+        if name not in self.models:
+            known = ", ".join(sorted(self.models)) or "none"
+            why = "".join(f"; entry point {k} failed to load ({v})"
+                          for k, v in sorted(self.broken.items()))
+            raise UnknownModelError(
+                f"unknown model {name!r} (known: {known}){why}; name the code that defines it "
+                "with --model module:NAME, list it under [tool.race-explorer] models, or "
+                f"register it under the {GROUP} entry point")
+        return self.models[name]
+
+    def all(self) -> dict[str, Model]:
+        return dict(sorted(self.models.items()))
+
+
+def registry(references: Sequence[str] = ()) -> Registry:
+    """The models the project in the working folder knows, plus ``references``."""
+    from explorer import config
+
+    project = config.load()
+    return Registry((*project.models, *references))
 
 
 def all_models() -> dict[str, Model]:
-    """Every registered model by name, in name order."""
-    return _load()[0]
+    """Every model the working folder's project knows, by name, in name order."""
+    return registry().all()
 
 
 def get_model(name: str) -> Model:
-    models = all_models()
-    if name not in models:
-        broken = _load()[1]
-        known = ", ".join(models) or "none"
-        why = "".join(f"; entry point {k} failed to load ({v})" for k, v in broken.items())
-        raise UnknownModelError(f"unknown model {name!r} (registered: {known}){why}")
-    return models[name]
+    return registry().get(name)

@@ -24,11 +24,21 @@ class RunResult:
     def __init__(self, model: Model, variant: str, scenario: Any, execution: Execution,
                  invariants: tuple[str, ...]) -> None:
         assert execution.outcome is not None
-        self.outcome: Outcome = execution.outcome
+        #: Every finding of the run, in the order they happened (several when the settings
+        #: let the run go on past a violation).
+        self.findings: tuple[Outcome, ...] = execution.findings()
+        ended = execution.outcome
+        self.outcome: Outcome = ended if ended.is_finding or not self.findings \
+            else self.findings[0]
         self._model, self._variant, self._scenario = model, variant, scenario
         self._execution = execution
         self._invariants = invariants
         self._trace: Trace | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The finding keys of the run (``violation:<invariant>``, ``deadlock``, ...)."""
+        return tuple(f.key for f in self.findings)
 
     @property
     def steps(self) -> int:
@@ -41,6 +51,27 @@ class RunResult:
     @property
     def decisions(self) -> int:
         return len(self._execution.decisions)
+
+    @property
+    def rules(self) -> tuple[tuple[int, int, int], ...]:
+        """The run's switches as position-independent rules (see ``sources.rules``)."""
+        from explorer.sources.rules import rules_of
+
+        ex = self._execution
+        return rules_of(Decision(*ex.decisions[i]) for i in sorted(ex.decisions))
+
+    @property
+    def preemptions(self) -> int:
+        """Switches away from a task that could have continued."""
+        return sum(1 for d in self._execution.decisions.values() if d[0] and d[4])
+
+    @property
+    def switches(self) -> int:
+        return sum(1 for d in self._execution.decisions.values() if d[0])
+
+    @property
+    def scenario(self) -> Any:
+        return self._scenario
 
     @property
     def task_names(self) -> tuple[str, ...]:

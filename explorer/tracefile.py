@@ -37,7 +37,7 @@ _TOP_REQUIRED = ("schema", "model", "variant", "scenario", "settings", "invarian
                  "steps", "outcome")
 _TOP_OPTIONAL = ("search", "versions")
 _STEP_FIELDS = ("index", "tid", "task", "label", "detail", "time", "decision", "touches")
-_DECISION_FIELDS = ("index", "chosen", "count", "default", "continuing")
+_DECISION_FIELDS = ("index", "chosen", "count", "default", "continuing", "current")
 _SETTINGS_FIELDS = tuple(f.name for f in attrs.fields(Settings))
 _OUTCOME_FIELDS = ("kind", "message", "invariant", "step", "blocked", "traceback")
 _STATS_FIELDS = tuple(f.name for f in attrs.fields(SearchStats))
@@ -356,7 +356,8 @@ class _Reader:
             self.fail(f"{path}.continuing", "true or false", raw["continuing"])
         if index == 0 and chosen != default:
             self.fail(f"{path}.chosen", f"{default} (option 0 is the default)", raw["chosen"])
-        return Decision(index, chosen, count, default, raw["continuing"])
+        current = self.as_int(raw["current"], f"{path}.current", -2, MAX_TASKS)
+        return Decision(index, chosen, count, default, raw["continuing"], current)
 
     def settings(self, value: Any) -> Settings:
         raw = self.fields(value, "settings", (), _SETTINGS_FIELDS)

@@ -1,15 +1,16 @@
 """Schedule strategies for searches: the engine's Hypothesis-drawn schedules, re-exported.
 
-Invariant: every schedule here is a frozen value whose ``source()`` is a fresh choice source.
+Invariant: every schedule here is a frozen value whose ``source(horizon)`` is a fresh choice
+source.
 """
 
 from explorer.sources.hypothesis import (
-    ChoiceList,
+    DenseSwitches,
     PCTSchedule,
     Schedule,
     SeededSchedule,
     SparseSwitches,
-    choice_lists,
+    dense_switches,
     pct_schedules,
     schedules,
     seeded_schedules,
@@ -17,6 +18,6 @@ from explorer.sources.hypothesis import (
 )
 
 __all__ = [
-    "ChoiceList", "PCTSchedule", "Schedule", "SeededSchedule", "SparseSwitches", "choice_lists",
-    "pct_schedules", "schedules", "seeded_schedules", "sparse_switches",
+    "DenseSwitches", "PCTSchedule", "Schedule", "SeededSchedule", "SparseSwitches",
+    "dense_switches", "pct_schedules", "schedules", "seeded_schedules", "sparse_switches",
 ]

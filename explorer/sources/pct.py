@@ -1,59 +1,99 @@
 """Probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS 2010).
 
-Each task has a priority; the highest-priority enabled option runs; at each of the d-1 change
-points the running task drops below every initial priority. For n tasks, k steps and a bug of
-depth d, one run finds the bug with probability at least 1/(n·k^(d-1)).
+Each task has a priority; the highest-priority runnable option runs; at the ``i``-th of the
+``d - 1`` change points the running task drops below every initial priority. For ``n`` tasks,
+``k`` scheduling decisions and a bug of depth ``d``, one run finds the bug with probability at
+least ``1 / (n · k^(d-1))``. Priorities exist for every task however many there are (drawn from
+a seed as tasks appear), and change points fall anywhere in the run's real length.
 
 The clock (firing the earliest timer) ranks like a task until it first fires early; after that
 it fires only when no task can run, so a high-priority clock cannot starve the tasks a polling
 loop waits for.
 
-Invariant: priorities and change points are inputs (drawn by Hypothesis, so PCT runs shrink);
-given them, every decision is determined.
+Invariant: the priorities (or their seed) and the change points are inputs; given them, every
+decision is determined.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from explorer.records import TIMER
 from explorer.sources.base import ChoiceSource
 
+_MASK = (1 << 64) - 1
 
-def pct_bound(tasks: int, steps: int, depth: int) -> float:
+
+def pct_bound(tasks: int, decisions: int, depth: int) -> float:
     """The paper's lower bound on the probability that one run finds a depth-``depth`` bug."""
-    return 1.0 / float(tasks * steps ** (depth - 1))
+    return 1.0 / float(max(1, tasks) * max(1, decisions) ** (depth - 1))
+
+
+def mixed(seed: int, tid: int) -> int:
+    """A 64-bit pseudo-random priority for task ``tid`` (splitmix64 of seed and id)."""
+    z = (seed * 0x9E3779B97F4A7C15 + (tid + 2) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def seeded_priorities(seed: int) -> Callable[[int], int]:
+    """Priorities for every task id (and ``TIMER``), from one seed."""
+    return lambda tid: mixed(seed, tid)
+
+
+def listed_priorities(ranks: Sequence[int]) -> Callable[[int], int]:
+    """``ranks[i]`` for task id ``i``, ``ranks[-1]`` for the clock; tasks beyond the list rank
+    below the listed ones, by creation order."""
+    base = list(ranks)
+
+    def priority(tid: int) -> int:
+        if tid == TIMER:
+            return base[-1] if base else -1
+        if tid < len(base) - 1:
+            return base[tid]
+        return -1 - tid
+
+    return priority
 
 
 class PCTSource(ChoiceSource):
-    """``priorities[i]`` ranks task id i (higher runs first); ``priorities[-1]`` ranks the clock.
+    """PCT over the options the engine offers.
 
-    Tasks beyond the list rank by creation order below the listed ones.
+    ``priorities`` is a sequence of ranks by task id (the clock last) or a function of the id;
+    ``change_points`` are decision numbers (0-based, in the order decisions are made).
     """
 
-    def __init__(self, priorities: Sequence[int], change_points: Sequence[int]) -> None:
-        self.base = list(priorities)
+    def __init__(self, priorities: Sequence[int] | Callable[[int], int],
+                 change_points: Sequence[int]) -> None:
+        self.priority = (priorities if callable(priorities)
+                         else listed_priorities(priorities))
         self.change_points = sorted(set(change_points))
         self._lowered: dict[int, int] = {}
         self._decision = 0
 
-    def _priority(self, option: int) -> float:
-        if option in self._lowered:
-            return -1_000_000 + self._lowered[option]
-        if option == TIMER:
-            return self.base[-1] if self.base else -1
-        if option < len(self.base) - 1:
-            return self.base[option]
-        return -1 - option / 1_000_000
+    def _rank(self, option: int) -> tuple[int, int]:
+        lowered = self._lowered.get(option)
+        if lowered is not None:
+            return (0, lowered)
+        return (1, self.priority(option))
+
+    def _best(self, options: Sequence[int]) -> int:
+        best, best_rank = 0, self._rank(options[0])
+        for i in range(1, len(options)):
+            rank = self._rank(options[i])
+            if rank > best_rank:
+                best, best_rank = i, rank
+        return best
 
     def choose(self, options: Sequence[int], step: int) -> int:
         k = self._decision
         self._decision = k + 1
-        best = max(range(len(options)), key=lambda i: (self._priority(options[i]), -i))
+        best = self._best(options)
         if k in self.change_points:
             rank = self.change_points.index(k)
             self._lowered[options[best]] = -rank
-            best = max(range(len(options)), key=lambda i: (self._priority(options[i]), -i))
+            best = self._best(options)
         if options[best] == TIMER:
             # The clock fires early at most once by priority, then only when nothing else can
             # run: a clock that always outranks tasks would starve whatever a timer waits for.

@@ -1,7 +1,8 @@
 """The IPC lifecycle of a React Native app and its Node backend (see ipc-system notes).
 
-Invariant: ``MODELS`` holds the one ``ipc`` model, built on first access, so that importing a
-part of it (the backend, the iOS client, the framing) does not import every client version.
+Invariant: ``MODEL`` (and ``MODELS``, a list of it) is the one ``ipc`` model, built on first
+access, so that importing a part of it (the backend, the iOS client, the framing) does not
+import every client version.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from explorer import Model
 
+    MODEL: Model
     MODELS: list[Model]
 
 DOC = (
@@ -32,8 +34,8 @@ def _models() -> list[Model]:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "MODELS":
+    if name in ("MODEL", "MODELS"):
         models = _models()
-        globals()["MODELS"] = models
-        return models
+        globals().update(MODELS=models, MODEL=models[0])
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

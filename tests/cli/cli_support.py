@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 import explorer
 from explorer import registry, tracefile
 from explorer.records import Trace
+from explorer.registry import Registry
 
 #: Six switches make three unlocked increments lose one (a finding on ``three``).
 LOST_UPDATE_CHOICES = [0, 0, 0, 0, 0, 1]
@@ -50,6 +52,11 @@ def write_trace(folder: Path, name: str, trace: Trace) -> Path:
 
 
 _REGISTERED_MODELS = registry.all_models  # kept before any test swaps it
+
+
+def fixed_registry(models: Callable[[], dict[str, explorer.Model]]) -> Callable[..., Registry]:
+    """A stand-in for ``registry.registry`` that knows exactly ``models()``."""
+    return lambda references=(): Registry.of(models())
 
 
 def run_module(*argv: str | Path) -> Ran:

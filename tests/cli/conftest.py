@@ -11,6 +11,7 @@ from cli_support import (
     LOST_UPDATE_CHOICES,
     Ran,
     drifting_model,
+    fixed_registry,
     litmus,
     litmus_models,
     write_trace,
@@ -25,7 +26,7 @@ from explorer.sources import PrechosenChoices
 @pytest.fixture(autouse=True)
 def litmus_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process, the registry holds exactly the litmus corpus, whatever else is installed."""
-    monkeypatch.setattr(registry, "all_models", litmus_models)
+    monkeypatch.setattr(registry, "registry", fixed_registry(litmus_models))
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
 def drifting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], Path]:
     """Register ``test.drifting`` for this test and return a maker of its trace files."""
     model = drifting_model()
-    monkeypatch.setattr(registry, "all_models", lambda: {model.name: model})
+    monkeypatch.setattr(registry, "registry", fixed_registry(lambda: {model.name: model}))
 
     def make(variant: str) -> Path:
         trace = explorer.run(model, variant, None, PrechosenChoices([1])).trace()

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 import pytest
-from cli_support import Ran, run_module, write_trace
+from cli_support import Ran, fixed_registry, run_module, write_trace
 
 import explorer
 from explorer import registry
@@ -122,7 +122,7 @@ def test_a_scenario_the_model_cannot_read_exits_2(run_cli: RunCli, tmp_path: Pat
 
     model = explorer.Model("test.picky", "Reads only object scenarios.", (("only", "one"),),
                            build, main)
-    monkeypatch.setattr(registry, "all_models", lambda: {model.name: model})
+    monkeypatch.setattr(registry, "registry", fixed_registry(lambda: {model.name: model}))
     trace = explorer.run(model, "only", {}, PrechosenChoices([])).trace()
     path = write_trace(tmp_path, "picky.json", attrs.evolve(trace, scenario=[1, 2]))
     words = "scenario does not fit model test.picky: scenario must be an object, got list"

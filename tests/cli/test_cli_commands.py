@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import Ran, litmus_models, run_module
+from cli_support import Ran, fixed_registry, litmus_models, run_module
 
 from explorer import tracefile
 from explorer.report.markdown import SECTIONS
@@ -51,10 +51,10 @@ def test_list_says_when_nothing_is_registered(run_cli: RunCli,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from explorer import registry
 
-    monkeypatch.setattr(registry, "all_models", dict)
+    monkeypatch.setattr(registry, "registry", fixed_registry(dict))
     ran = run_cli("list")
-    assert (ran.status, ran.out.strip()) == (0, f"no models registered (entry point group "
-                                                f"{registry.GROUP})")
+    assert ran.status == 0
+    assert ran.out.strip().startswith("no models known")
 
 
 def test_bench_is_delegated_with_its_own_options(run_cli: RunCli,

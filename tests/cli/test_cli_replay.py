@@ -96,7 +96,9 @@ def test_an_engine_failure_is_reported_as_an_engine_bug_not_a_finding(
     def broken(*args: object, **kwargs: object) -> None:
         raise ExplorerInternalError("engine failed: RuntimeError: boom")
 
-    monkeypatch.setattr(cli, "run", broken)
+    from explorer import replaying
+
+    monkeypatch.setattr(replaying, "run", broken)
     ran = run_cli("replay", finding)
     assert ran.status == cli.INTERNAL == 70
     assert "internal error in race-explorer (an engine bug, not a finding" in ran.err

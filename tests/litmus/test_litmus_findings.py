@@ -8,8 +8,8 @@ from itertools import groupby
 import pytest
 
 import explorer
+from explorer.exploration import Exploration, SearchSettings, explore
 from explorer.records import TIMER, BlockedTask, OutcomeKind, Settings, Trace
-from explorer.search import Exploration, SearchBudget, explore
 from explorer.sources import PrechosenChoices
 from models.litmus import (
     cancel_window,
@@ -27,9 +27,8 @@ SEED = 0
 
 def search(model: explorer.Model, variant: str, examples: int = EXAMPLES,
            settings: Settings | None = None) -> Exploration:
-    budget = SearchBudget(max_examples=examples, database=False, seed=SEED,
-                          settings=settings or Settings())
-    return explore(model, variant, budget=budget)
+    return explore(model, variant, settings=SearchSettings(
+        max_examples=examples, seed=SEED, run=settings or Settings()))
 
 
 def finding_of(model: explorer.Model, variant: str, settings: Settings | None = None) -> Trace:

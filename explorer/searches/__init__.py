@@ -1,1 +1,0 @@
-"""The race searches that `pytest explorer` collects: one test per variant and invariant group."""

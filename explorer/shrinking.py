@@ -1,0 +1,200 @@
+"""Shrinking one finding: fewest preemptions first, then the shortest trace.
+
+Invariant: the shrinker only ever replaces its best run by another run that makes the *same*
+finding (same key) and is strictly better by ``quality``: fewer preemptions, then fewer
+switches, then fewer steps, then a smaller scenario. So undoing a switch that is not needed is
+always progress. Every candidate is a real run (a scenario and a list of decisions read with
+"0 = no switch" past its end), so the result replays exactly. ``budget`` bounds the passes;
+a last ``drop_rules`` pass then always runs to its end (at most switches² runs), so no single
+switch of the result can be undone for a better run: it is 1-minimal.
+
+Passes, each a small named function, repeated until a round changes nothing:
+
+- ``drop_rules``: undo each switch in turn, latest first, as a rule ("when task A has made its
+  n-th decision, run B") so the other switches stay where they were (the result is 1-minimal);
+- ``drop_scenario``: delete scenario parts (list items, anywhere in the JSON), flip flags
+  off, halve numbers: the environment's script gets shorter;
+- ``cut_tail``: the shortest prefix of the decisions that still fails (the rest default);
+- ``zero_each``, ``lower_each``, ``delete_each``: the same on the list of option indices
+  (undo a switch, take a nearer option, drop a decision), which can shorten a trace in ways
+  rules do not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from explorer.records import OutcomeKind
+from explorer.runner import RunResult
+from explorer.sources.base import ChoiceSource
+from explorer.sources.prechosen import PrechosenChoices
+from explorer.sources.rules import Rule, RuleSource
+
+#: Runs one candidate: ``(scenario, source)`` to a run, or None when the scenario is not one
+#: the model accepts (its ``build`` raised ``ValueError``).
+Attempt = Callable[[Any, ChoiceSource], RunResult | None]
+
+#: Runs the shrinker may make for one finding (a step-bound finding gets a tenth: each of its
+#: runs goes to the bound).
+SHRINK_RUNS = 200
+
+
+def scenario_size(scenario: Any) -> int:
+    return len(json.dumps(scenario, sort_keys=True, default=repr))
+
+
+def quality(result: RunResult) -> tuple[int, int, int, int]:
+    """Smaller is better: preemptions, switches, steps, scenario size."""
+    return (result.preemptions, result.switches, result.steps, scenario_size(result.scenario))
+
+
+class Shrinker:
+    """The best run so far for one finding key, and the passes that try to beat it."""
+
+    def __init__(self, attempt: Attempt, start: RunResult, budget: int = SHRINK_RUNS, *,
+                 key: str | None = None) -> None:
+        self.attempt = attempt
+        self.key = key or start.outcome.key
+        self.best = start
+        self.runs = 0
+        livelock = start.outcome.kind is OutcomeKind.STEP_BOUND
+        self.budget = max(1, budget // 10) if livelock else budget
+
+    @property
+    def exhausted(self) -> bool:
+        return self.runs >= self.budget
+
+    @property
+    def choices(self) -> tuple[int, ...]:
+        return self.best.choices
+
+    def consider(self, scenario: Any, choices: tuple[int, ...]) -> bool:
+        """Run the candidate decisions; keep them if they make the finding and are better."""
+        return self._try(scenario, PrechosenChoices(choices))
+
+    def consider_rules(self, scenario: Any, rules: tuple[Rule, ...]) -> bool:
+        return self._try(scenario, RuleSource(rules))
+
+    def _try(self, scenario: Any, source: ChoiceSource) -> bool:
+        if self.exhausted:
+            return False
+        self.runs += 1
+        result = self.attempt(scenario, source)
+        if result is None or result.outcome.key != self.key:
+            return False  # the finding's runs end at its own violation, so it is the outcome
+        if quality(result) < quality(self.best):
+            self.best = result
+            return True
+        return False
+
+    def run(self) -> RunResult:
+        passes = (self.drop_rules, self.drop_scenario, self.cut_tail, self.zero_each,
+                  self.lower_each, self.delete_each)
+        changed = True
+        while changed and not self.exhausted:
+            changed = False
+            for shrink_pass in passes:
+                changed |= shrink_pass()
+        self.budget = self.runs + len(self.best.rules) ** 2 + 1
+        while self.drop_rules():
+            self.budget = self.runs + len(self.best.rules) ** 2 + 1
+        return self.best
+
+    # ----- the passes ------------------------------------------------------------------
+
+    def drop_rules(self) -> bool:
+        """Undo each switch, from the last to the first, keeping the others in place."""
+        changed = False
+        k = len(self.best.rules) - 1
+        while k >= 0 and not self.exhausted:
+            rules = self.best.rules
+            if k < len(rules):
+                changed |= self.consider_rules(self.best.scenario, (*rules[:k], *rules[k + 1:]))
+            k -= 1
+        return changed
+
+    def cut_tail(self) -> bool:
+        """Binary search for the shortest prefix of decisions that still fails."""
+        choices = self.choices
+        low, high = 0, len(choices)
+        changed = False
+        while low < high and not self.exhausted:
+            middle = (low + high) // 2
+            if self.consider(self.best.scenario, choices[:middle]):
+                changed = True
+                high = min(middle, len(self.choices))
+            else:
+                low = middle + 1
+        return changed
+
+    def zero_each(self) -> bool:
+        """Undo each switch, from the last to the first."""
+        changed = False
+        k = len(self.choices) - 1
+        while k >= 0 and not self.exhausted:
+            choices = self.choices
+            if k < len(choices) and choices[k] != 0:
+                changed |= self.consider(self.best.scenario, (*choices[:k], 0, *choices[k + 1:]))
+            k -= 1
+        return changed
+
+    def lower_each(self) -> bool:
+        """Try every smaller option at each switch (a nearer task may do)."""
+        changed = False
+        k = len(self.choices) - 1
+        while k >= 0 and not self.exhausted:
+            choices = self.choices
+            if k < len(choices):
+                for smaller in range(1, min(choices[k], 8)):
+                    if self.consider(self.best.scenario,
+                                     (*choices[:k], smaller, *choices[k + 1:])):
+                        changed = True
+                        break
+            k -= 1
+        return changed
+
+    def delete_each(self) -> bool:
+        """Drop one decision (the later ones move up one place)."""
+        changed = False
+        k = len(self.choices) - 1
+        while k >= 0 and not self.exhausted:
+            choices = self.choices
+            if k < len(choices):
+                changed |= self.consider(self.best.scenario, (*choices[:k], *choices[k + 1:]))
+            k -= 1
+        return changed
+
+    def drop_scenario(self) -> bool:
+        """Simpler scenarios, each tried with the current switches (as rules)."""
+        changed = False
+        for candidate in simpler_scenarios(self.best.scenario):
+            if self.exhausted:
+                break
+            if self.consider_rules(candidate, self.best.rules):
+                changed = True
+                break  # the scenario changed under us: start the pass again next round
+        return changed
+
+
+def simpler_scenarios(value: Any) -> Iterator[Any]:
+    """Every JSON value one simplification away from ``value``: a list item deleted (the last
+    ones first), a true flag made false, a positive number halved, at any depth."""
+    if isinstance(value, list | tuple):
+        items = list(value)
+        for i in reversed(range(len(items))):
+            yield [*items[:i], *items[i + 1:]]
+        for i, item in enumerate(items):
+            for simpler in simpler_scenarios(item):
+                yield [*items[:i], simpler, *items[i + 1:]]
+    elif isinstance(value, dict):
+        for key in value:
+            for simpler in simpler_scenarios(value[key]):
+                yield {**value, key: simpler}
+    elif value is True:
+        yield False
+    elif isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        half = value // 2 if isinstance(value, int) else value / 2
+        if half != value:
+            yield half

@@ -1,0 +1,92 @@
+"""One example report per known race of every IPC variant (``python -m models.ipc.examples``).
+
+Invariant: each example is the shrunk finding of a real search, found by the first seed
+(0, 1, ...) of the first search that must find it (else that may), with no example database;
+the folder is emptied first, so it holds exactly one report per (variant, known race).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from explorer import Finding, Search
+from explorer.report.save import save_finding
+from explorer.search_options import SearchOptions
+
+#: Seeds tried, in order, for each race.
+SEEDS = 8
+
+
+def example_name(variant: str, key: str) -> str:
+    """``pr_v1-no_fd_leak`` for ``violation:no_fd_leak`` on ``pr_v1``."""
+    return f"{variant}-{key.partition(':')[2] or key}"
+
+
+def _searches_for(key: str, variant: str, specs: Sequence[Search]) -> list[Search]:
+    mine = [s for s in specs if s.variant == variant]
+    return [s for s in mine if key in s.expect] + [s for s in mine if key in s.allow]
+
+
+class Finder:
+    """Runs each (search, seed) at most once and keeps every finding it made."""
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple[str, int], dict[str, Finding]] = {}
+
+    def findings(self, spec: Search, seed: int) -> dict[str, Finding]:
+        run = (spec.name, seed)
+        if run not in self._runs:
+            exploration = spec.explore(SearchOptions(seed=seed))
+            self._runs[run] = {f.key: f for f in exploration.findings}
+        return self._runs[run]
+
+    def example(self, key: str, variant: str, specs: Sequence[Search]) -> Finding | None:
+        for seed in range(SEEDS):
+            for spec in _searches_for(key, variant, specs):
+                found = self.findings(spec, seed)
+                if key in found:
+                    return found[key]
+        return None
+
+
+def regenerate(directory: Path) -> tuple[list[Path], list[str]]:
+    """Write every example into ``directory``; return the reports and the races not found."""
+    from models.ipc import MODEL
+    from models.ipc.searches import KNOWN, searches
+
+    specs = searches("android") + searches("ios")
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    written, missing = [], []
+    finder = Finder()
+    for variant, known in KNOWN.items():
+        for key in known:
+            finding = finder.example(key, variant, specs)
+            if finding is None:
+                missing.append(f"{variant} {key}")
+                continue
+            _, md = save_finding(directory, example_name(variant, key), finding.trace,
+                                 finding.stats, model=MODEL)
+            written.append(md)
+            print(md, flush=True)
+    return written, missing
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.ipc.examples",
+                                     description="Regenerate one report per known IPC race.")
+    parser.add_argument("directory", nargs="?", default="reports/examples", type=Path)
+    args = parser.parse_args(argv)
+    _, missing = regenerate(args.directory)
+    for race in missing:
+        print(f"not found in {SEEDS} seeds: {race}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""Searches as pytest tests: verdicts, reports where the project says, statistics, xdist, and
+nothing changed for tests that are not searches."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+MODEL = '''
+import explorer
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.value = 0
+
+
+async def increment(world: Counter) -> None:
+    await explorer.point("read", touches="value")
+    seen = world.value
+    await explorer.point("write", touches="value")
+    world.value = seen + 1
+
+
+async def main(world: Counter) -> None:
+    tasks = [explorer.spawn(increment, world, name=f"worker/{i}") for i in range(2)]
+    for task in tasks:
+        await task.join()
+
+
+@explorer.invariant(at="quiescence")
+def no_lost_update(world: Counter) -> str | None:
+    """Every increment is counted."""
+    return None if world.value == 2 else f"value is {world.value} after 2 increments"
+
+
+MODEL = explorer.Model("counter", "two unlocked increments", (("racy", "no lock"),),
+                       lambda variant, scenario: Counter(), main, (no_lost_update,))
+'''
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyprojecttoml('[tool.race-explorer]\nreports = "found"\n')
+    pytester.makepyfile(counter=MODEL)
+    return pytester
+
+
+def test_a_known_race_is_a_strict_xfail_and_its_report_goes_where_the_project_says(
+        project: pytest.Pytester) -> None:
+    project.makepyfile(test_counter='''
+import explorer
+from counter import MODEL
+
+@explorer.search(MODEL, "racy", max_examples=200,
+                 expect={"violation:no_lost_update": "no lock"})
+def test_counter(exploration):
+    pass
+''')
+    result = project.runpytest("-p", "no:cacheprovider", "--explorer-seed", "1")
+    result.assert_outcomes(xfailed=1)
+    result.stdout.fnmatch_lines(["*race-explorer: what each search explored*",
+                                 "counter-racy: 1 finding(s) in 200 examples*"])
+    reports = sorted(p.name for p in (project.path / "found").iterdir())
+    assert any(name.endswith(".md") for name in reports) and any(
+        name.endswith(".json") for name in reports)
+
+
+def test_an_unexpected_finding_fails_with_the_command_that_replays_it(
+        project: pytest.Pytester) -> None:
+    project.makepyfile(test_counter='''
+import explorer
+from counter import MODEL
+
+test_counter = explorer.Search(MODEL, "racy", max_examples=200).test()
+''')
+    result = project.runpytest("-p", "no:cacheprovider", "--explorer-seed", "1")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*RaceFound*", "*violation:no_lost_update*",
+                                 "*replay: python -m explorer replay *--model counter:MODEL*"])
+
+
+def test_a_required_race_that_is_not_found_fails(project: pytest.Pytester) -> None:
+    project.makepyfile(test_counter='''
+import explorer
+from counter import MODEL
+
+@explorer.search(MODEL, "racy", max_examples=5, invariants=(),
+                 expect={"violation:no_lost_update": "no lock"})
+def test_counter(exploration):
+    pass
+''')
+    result = project.runpytest("-p", "no:cacheprovider", "--explorer-seed", "1")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*did not find 1 race(s) it is expected to find*"])
+
+
+def test_nothing_is_written_when_there_is_nothing_to_write(project: pytest.Pytester) -> None:
+    project.makepyfile(test_counter='''
+import explorer
+from counter import MODEL
+
+test_clean = explorer.Search(MODEL, "racy", max_examples=20, invariants=()).test()
+''')
+    project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert not (project.path / "found").exists()
+    assert not (project.path / "reports").exists()
+
+
+def test_the_plugin_changes_nothing_for_ordinary_hypothesis_tests(
+        project: pytest.Pytester) -> None:
+    project.makeconftest('''
+from hypothesis import settings
+settings.register_profile("mine", max_examples=7)
+settings.load_profile("mine")
+''')
+    project.makepyfile(test_plain='''
+from hypothesis import given, settings, strategies as st
+
+seen = []
+
+@given(st.integers())
+def test_plain(x):
+    seen.append(x)
+
+def test_the_users_profile_is_in_force():
+    assert settings.get_current_profile_name() == "mine"
+    assert settings().max_examples == 7
+''')
+    project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_search_shows_its_hypothesis_statistics(project: pytest.Pytester) -> None:
+    project.makepyfile(test_counter='''
+import explorer
+from counter import MODEL
+
+test_clean = explorer.Search(MODEL, "racy", max_examples=20, invariants=()).test()
+''')
+    result = project.runpytest("-p", "no:cacheprovider", "--hypothesis-show-statistics")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*Hypothesis Statistics*", "*test_clean*",
+                                 "*generate phase*"])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("xdist") is None, reason="pytest-xdist not installed")
+def test_under_xdist_the_summary_gathers_every_worker(project: pytest.Pytester) -> None:
+    project.makepyfile(test_counter='''
+import explorer
+from counter import MODEL
+
+test_one = explorer.Search(MODEL, "racy", name="one", max_examples=20, invariants=()).test()
+test_two = explorer.Search(MODEL, "racy", name="two", max_examples=20, invariants=()).test()
+''')
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*race-explorer: what each search explored*"])
+    result.stdout.fnmatch_lines(["one: no finding in 20 examples*"])
+    result.stdout.fnmatch_lines(["two: no finding in 20 examples*"])
