@@ -41,6 +41,7 @@ from models.sctbench import (
     token_ring,
     twostage,
     wronglock,
+    wsq,
 )
 
 MODELS: list[Model] = [
@@ -61,6 +62,10 @@ MODELS: list[Model] = [
     token_ring.MODEL,
     twostage.MODEL,
     wronglock.MODEL,
+    wsq.WSQ,
+    wsq.IWSQ,
+    wsq.WSQ_STATE,
+    wsq.IWSQWS,
 ]
 
 __all__ = ["MODELS"]
