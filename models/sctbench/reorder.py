@@ -95,7 +95,7 @@ MODEL = explorer.Model(
     name="sctbench.reorder",
     doc="SCTBench CS/reorder_N: a checker sees a setter's first write without its second.",
     variants=(
-        *((f"bad_{n}", f"reorder_{n}_bad.c: {s} setters, {c} checkers, no lock")
+        *((f"bad_{n}", f"reorder_{n}_bad.c: {s} setters, {c} checker{'s' * (c > 1)}, no lock")
           for n, (s, c) in POOLS.items()),
         ("ok_3", "2 setters, 1 checker, each under one mutex"),
         ("ok_20", "10 setters, 10 checkers, each under one mutex"),

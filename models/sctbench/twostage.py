@@ -24,6 +24,8 @@ import explorer
 from models.sctbench._pthread import ASSERTION, Assertions, access, assertion_invariant, run_threads
 
 BAD = (2, 3, 10, 20, 100)
+#: The variants that are SCTBench files as they are; the others change only the counts.
+FILES = {2: "twostage_bad.c: ", 100: "twostage_100_bad.c: "}
 OK = (2, 20)
 
 
@@ -82,6 +84,10 @@ def build(variant: str, scenario: object) -> Stages:
     return Stages(int(number) - 1, held=kind == "ok")
 
 
+def stage_threads(n: int) -> str:
+    return "1 stage thread" if n == 2 else f"{n - 1} stage threads"
+
+
 stages_seen_together = assertion_invariant(
     "stages_seen_together", "The reader saw data2Value == data1Value + 1 once data1Value was set.")
 
@@ -89,10 +95,10 @@ MODEL = explorer.Model(
     name="sctbench.twostage",
     doc="SCTBench CS/twostage: a reader sees the first stage of an update without the second.",
     variants=(
-        *((f"bad_{n}", f"{n - 1} stage threads and 1 reader, the stages in two critical "
-                       "sections") for n in BAD),
-        *((f"ok_{n}", f"{n - 1} stage threads and 1 reader, data1Lock held across both "
-                      "stages") for n in OK),
+        *((f"bad_{n}", f"{FILES.get(n, '')}{stage_threads(n)} and 1 reader, the stages in "
+                       "two critical sections") for n in BAD),
+        *((f"ok_{n}", f"{stage_threads(n)} and 1 reader, data1Lock held across both stages")
+          for n in OK),
     ),
     build=build,
     main=main,

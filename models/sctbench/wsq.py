@@ -137,7 +137,7 @@ def build_with_state(variant: str, scenario: object) -> World:
 
 @explorer.invariant(at="quiescence")
 def items_operated_once(w: World) -> str | None:
-    """main's final ``Check()`` loop: every item's field is 1 (taken exactly once)."""
+    """main's final Check() loop: every item's field is 1 (each was taken exactly once)."""
     wrong = [f"item {i}: field {f}" for i, f in enumerate(w.fields) if f != 1]
     if wrong:
         return "assert(field == 1) failed: " + ", ".join(wrong)
