@@ -294,6 +294,7 @@ class WorkStealQueue:
         count = self.tail - h
         h = h & self.mask
         await st.update(tid, "head", "mask")
+        await st.update(tid)
         await self._write("head", h)
         await st.update(tid)
         await access("tail = h + count; if count >= mask", "tail", "mask", detail=h + count)
