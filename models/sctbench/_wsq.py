@@ -317,7 +317,8 @@ class WorkStealQueue:
     async def _grow(self, h: int, count: int, tid: int) -> None:
         """Copy the ``count`` items from ``h`` into an array twice the size (under the lock,
         which every reader of ``elems`` and ``mask`` but the owner holds)."""
-        await access("copy elems into newtasks; mask = newsize - 1", "elems", "mask")
+        await access("copy elems into newtasks; mask = newsize - 1", "elems", "mask",
+                     ASSERTION)
         newsize = INITIAL_SIZE if self.mask == 0 else 2 * (self.mask + 1)
         self.assertions.check(newsize < MAX_SIZE, "assert(newsize < MaxSize) failed")
         grown: list[int | None] = [None] * newsize
