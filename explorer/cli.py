@@ -26,7 +26,7 @@ from explorer.errors import (
 )
 from explorer.model import Model
 from explorer.records import Trace
-from explorer.render import render_trace, visible
+from explorer.render import plain_doc, render_trace, visible
 from explorer.report.markdown import render_markdown
 from explorer.report.save import invariant_doc
 from explorer.runner import RunResult, check_variant, run
@@ -241,11 +241,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not models:
         print(f"no models registered (entry point group {registry.GROUP})")
     for model in models.values():
-        print(f"{model.name} — {model.doc}")
+        print(f"{model.name} — {plain_doc(model.doc)}")
         for name, doc in model.variants:
-            print(f"  variant {name} — {doc}")
+            print(f"  variant {name} — {plain_doc(doc)}")
         for inv in model.invariants:
-            print(f"  invariant {inv.name} (checked at {inv.at}) — {inv.doc}")
+            print(f"  invariant {inv.name} (checked at {inv.at}) — {plain_doc(inv.doc)}")
     return PASSED
 
 
