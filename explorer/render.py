@@ -55,7 +55,7 @@ def _visible_char(ch: str) -> str:
 
 
 # reST inline literals (``close()``) and roles (:class:`Lock`) in docstrings.
-_DOC_CODE = re.compile(r"``(.+?)``|:[a-z:]+:`([^`]+)`")
+_DOC_CODE = re.compile(r"``(.+?)``|:[a-z:]+:`([^`]+)`", re.DOTALL)
 
 #: A docstring cut into ``(is_code, text)`` runs.
 DocParts = list[tuple[bool, str]]

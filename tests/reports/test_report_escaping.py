@@ -11,6 +11,8 @@ from report_samples import NASTY, labelled_trace
 from explorer.render import select_steps, visible
 from explorer.report.escape import (
     fenced,
+    markdown_code,
+    markdown_doc,
     markdown_text,
     mermaid_text,
     unescape_markdown_text,
@@ -78,6 +80,43 @@ def test_mermaid_text_cannot_end_a_statement_or_start_a_comment(text: str) -> No
     for special in ';#:%"<>`&{}\n\\|~^':
         assert special not in plain
     assert not set("ﬂ°¶ß") & set(plain)
+
+
+def read_code_span(span: str, *, in_table: bool) -> str:
+    """What CommonMark shows for a code span (GitHub-flavoured tables unescape ``\\|`` first)."""
+    if in_table:
+        span = span.replace("\\|", "|")
+    fence = len(span) - len(span.lstrip("`"))
+    assert span.endswith("`" * fence)
+    inner = span[fence:-fence]
+    assert "`" * fence not in inner
+    if len(inner) >= 2 and inner[0] == inner[-1] == " " and inner.strip(" "):
+        inner = inner[1:-1]
+    return inner
+
+
+@given(labels, st.booleans())
+def test_markdown_code_shows_literally(text: str, in_table: bool) -> None:
+    span = markdown_code(text, in_table=in_table)
+    if not visible(text):
+        assert span == ""
+        return
+    assert "\n" not in span
+    assert read_code_span(span, in_table=in_table) == visible(text)
+    if in_table:
+        assert not re.search(r"(?<!\\)\|", span)
+
+
+@given(st.lists(st.tuples(st.booleans(), labels), max_size=4))
+def test_doc_markup_becomes_code_spans_and_prose_stays_escaped(
+        runs: list[tuple[bool, str]]) -> None:
+    runs = [(code, text.replace("`", "'")) for code, text in runs if text.replace("`", "'")]
+    doc = "".join(f"``{text}``" if code else text for code, text in runs)
+    rendered = markdown_doc(doc, in_table=True)
+    assert "\n" not in rendered
+    for code, text in runs:
+        if code and visible(text).strip():
+            assert markdown_code(text, in_table=True) in rendered
 
 
 @given(body=st.text(), info=st.sampled_from(["", "json", "mermaid"]))
