@@ -38,14 +38,15 @@ LIMIT = 15
 #: A folded row names at most this many of its most telling actions.
 HIGHLIGHTS = 4
 
+# Why a step is a key step, as the report says it.
 PREEMPTED = "preempted"
-RUNS_INSTEAD = "runs instead"
-EARLY_TIMER = "early timer"
-BEFORE_TIMER = "before an early timer"
-RESUMES = "resumes"
-FOOTPRINT = "same footprint as a later key step"
-LEADS_UP = "last step of an involved task"
-BEFORE = "before a preemption"
+RUNS_INSTEAD = "runs after a preemption"
+EARLY_TIMER = "timer fired early"
+BEFORE_TIMER = "just before an early timer"
+RESUMES = "resumes after a preemption"
+FOOTPRINT = "touches what a later key step touches"
+LEADS_UP = "its task's last step before the end"
+BEFORE = "just before a preemption"
 _ENDS = {
     OutcomeKind.VIOLATION: "violation",
     OutcomeKind.DEADLOCK: "deadlock",
@@ -254,20 +255,25 @@ def _highlights(trace: Trace, first: int, last: int, rel: Relevance) -> list[int
 NAMED_TASKS = 3
 
 
-def fold_text(fold: Fold) -> str:
-    """A folded row in words (unescaped): ``12 steps of app/env, backend/main: app/env
-    env.app_start, write connectJob; backend/main sys.listen``; one task's actions are not
-    prefixed with its name again."""
+def fold_text(fold: Fold, actions: int = HIGHLIGHTS) -> str:
+    """A folded row in words (unescaped), with at most ``actions`` of its telling actions:
+    ``12 steps of app/env, backend/main: app/env env.app_start, write connectJob; backend/main
+    sys.listen``; one task's actions are not prefixed with its name again."""
     more = len(fold.tasks) - NAMED_TASKS
     shown = ", ".join(fold.tasks[:NAMED_TASKS]) + (f" and {more} more" if more > 0 else "")
     text = f"{fold.size} {'step' if fold.size == 1 else 'steps'} of {shown}"
     if fold.preemptions:
         count = len(fold.preemptions)
         text += f" ({count} {'preemption' if count == 1 else 'preemptions'})"
+    kept: list[tuple[str, tuple[str, ...]]] = []
+    for task, done in fold.highlights:
+        room = actions - sum(len(d) for _, d in kept)
+        if room > 0:
+            kept.append((task, done[:room]))
     if len(fold.tasks) == 1:
-        runs = ", ".join(a for _, actions in fold.highlights for a in actions)
+        runs = ", ".join(a for _, done in kept for a in done)
     else:
-        runs = "; ".join(f"{task} {', '.join(actions)}" for task, actions in fold.highlights)
+        runs = "; ".join(f"{task} {', '.join(done)}" for task, done in kept)
     return f"{text}: {runs}" if runs else text
 
 

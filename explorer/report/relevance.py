@@ -113,7 +113,8 @@ def relevance(trace: Trace) -> Relevance:
     previous = previous_steps(trace)
     actions = tuple(action(s, p) for s, p in zip(steps, previous, strict=True))
     step_words = [_step_words(a, p) for a, p in zip(actions, previous, strict=True)]
-    weights = _weights(outcome_words(trace.outcome), step_words, len(steps))
+    wanted = outcome_words(trace.outcome) - component_words(trace)
+    weights = _weights(wanted, step_words, len(steps))
     memo: dict[frozenset[str], tuple[str, ...]] = {}
     for ws in step_words:
         if ws not in memo:
@@ -162,6 +163,14 @@ def _step_words(act: tuple[str, str], previous: Step | None) -> frozenset[str]:
 
 def _names(step_words: frozenset[str], wanted: str) -> bool:
     return any(_alike(wanted, word) for word in step_words)
+
+
+def component_words(trace: Trace) -> frozenset[str]:
+    """Words in the names of more than a third of the tasks (at least three): ``android`` in
+    ``android/rpc#0.connect`` names a component, not the object a race is about."""
+    names = [words(task) for task in dict.fromkeys(s.task for s in trace.steps)]
+    counts = Counter(w for ws in names for w in ws)
+    return frozenset(w for w, n in counts.items() if n >= 3 and n * 3 > len(names))
 
 
 def _weights(wanted: frozenset[str], step_words: Iterable[frozenset[str]],

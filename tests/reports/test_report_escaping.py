@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from report_samples import NASTY, labelled_trace
 
-from explorer.render import select_steps, visible
+from explorer.render import visible
 from explorer.report.escape import (
     fenced,
     markdown_code,
@@ -18,6 +18,7 @@ from explorer.report.escape import (
     unescape_markdown_text,
     unescape_mermaid_text,
 )
+from explorer.report.keysteps import Fold, key_steps
 from explorer.report.mermaid import sequence_diagram
 
 labels = st.text() | st.sampled_from(NASTY) | st.lists(st.sampled_from(NASTY)).map("".join)
@@ -136,6 +137,18 @@ def test_every_diagram_line_is_a_whole_mermaid_statement(names: list[str],
                                                          points: list[tuple[str, str]],
                                                          message: str) -> None:
     trace = labelled_trace(names, [list(p) for p in points], message, [1, 2, 1])
-    source = sequence_diagram(trace, select_steps(trace, short=200, cap=200))
+    source = sequence_diagram(trace, key_steps(trace))
     for line in source.splitlines():
+        assert STATEMENT.match(line), line
+
+
+@settings(max_examples=25, deadline=None)
+@given(names=st.lists(labels.filter(bool), min_size=1, max_size=3),
+       points=st.lists(st.tuples(labels, labels), min_size=1, max_size=4), message=labels)
+def test_folded_rows_of_model_text_are_whole_mermaid_statements_too(
+        names: list[str], points: list[tuple[str, str]], message: str) -> None:
+    trace = labelled_trace(names, [list(p) for p in points] * 30, message, [1, 2, 1])
+    rows = key_steps(trace)
+    assert any(isinstance(row, Fold) for row in rows)
+    for line in sequence_diagram(trace, rows).splitlines():
         assert STATEMENT.match(line), line
