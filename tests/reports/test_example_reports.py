@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from key_checks import check_rows, keys
+from report_samples import litmus_trace
 
 from explorer import registry, tracefile
 from explorer.errors import UserError
@@ -94,3 +95,27 @@ def test_racing_tasks_with_one_prefix_have_their_own_lanes() -> None:
         names = [line.split(" as ", 1)[1] for line in lines if "participant " in line]
         crowded += sum(1 for name in names if re.match(r"android/", unescape_mermaid_text(name)))
     assert crowded > len(EXAMPLES)
+
+
+def embedded(readme: str, name: str) -> str:
+    begin = f"<!-- example report: {name} (begin) -->\n"
+    return readme.split(begin, 1)[1].split("\n<!-- example report: end -->", 1)[0]
+
+
+def top(markdown: str) -> str:
+    """What the README shows of a report: everything before the finding's facts."""
+    return markdown.split("\n#### Finding\n", 1)[0].rstrip()
+
+
+def test_the_readme_shows_an_example_report_as_it_is() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    name = "reports/examples/pr_v1-fd_leak-6f3902e7e432.md"
+    assert embedded(readme, name) == top((ROOT / name).read_text(encoding="utf-8"))
+
+
+def test_the_readme_shows_the_small_litmus_report_as_rendered() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    trace = litmus_trace("litmus.lost-update", "two")
+    doc = invariant_doc(registry.get_model(trace.model), trace)
+    assert embedded(readme, "litmus.lost-update two") == top(render_markdown(
+        trace, invariant_doc=doc))

@@ -164,3 +164,11 @@ def test_every_example_report_parses_in_mermaid() -> None:
         [diagram] = report["diagrams"]
         assert diagram["ok"], f"{path.name}: {diagram.get('error')}"
         assert report["headings"][1:] == list(SECTIONS), path.name
+
+
+def test_the_readme_example_diagrams_parse_in_mermaid() -> None:
+    node = node_or_skip()
+    [readme] = read_back(node, [Path(__file__).parents[2] / "README.md"])
+    assert len(readme["diagrams"]) >= 2
+    for diagram in readme["diagrams"]:
+        assert diagram["ok"], diagram.get("error")
