@@ -25,7 +25,7 @@ from explorer.errors import (
 )
 from explorer.model import Model
 from explorer.records import Trace
-from explorer.render import render_trace, visible
+from explorer.render import plain_doc, render_trace, visible
 from explorer.replaying import replay_once
 from explorer.report.markdown import render_markdown
 from explorer.report.save import invariant_doc
@@ -213,11 +213,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"no models known (none under [tool.race-explorer] models, none registered under "
               f"the {registry.GROUP} entry point)")
     for model in models.values():
-        print(f"{model.name} — {model.doc}")
+        print(f"{model.name} — {plain_doc(model.doc)}")
         for name, doc in model.variants:
-            print(f"  variant {name} — {doc}")
+            print(f"  variant {name} — {plain_doc(doc)}")
         for inv in model.invariants:
-            print(f"  invariant {inv.name} (checked at {inv.at}) — {inv.doc}")
+            print(f"  invariant {inv.name} (checked at {inv.at}) — {plain_doc(inv.doc)}")
     return PASSED
 
 

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 from explorer.model import Model
 from explorer.records import Trace
-from explorer.render import render_minimal
+from explorer.report.keysteps import render_key_steps
+from explorer.report.save import invariant_doc
+from explorer.report.summary import summary_text
 
 if TYPE_CHECKING:
     from explorer.exploration import Exploration, Finding
@@ -64,13 +66,14 @@ def failure_message(finding: Finding, model: Model | None,
              else f"found after {stats.examples_to_first_failure} examples")
     lines = [
         f"{finding.key}: {trace.outcome.headline()}",
+        summary_text(trace, invariant_doc(model, trace)),
         f"{found}; shrunk from {stats.first_steps} steps / {stats.first_preemptions} "
         f"preemptions to {stats.final_steps} steps / {stats.final_preemptions} preemptions",
     ]
     note = early_timer_note(trace)
     if note is not None:
         lines.append(note)
-    lines += [f"scenario: {json.dumps(trace.scenario)}", "minimal trace:", render_minimal(trace)]
+    lines += [f"scenario: {json.dumps(trace.scenario)}", "key steps:", render_key_steps(trace)]
     if saved is not None:
         json_path, md_path = saved
         lines += [f"report: {md_path}", f"trace:  {json_path}",

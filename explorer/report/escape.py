@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from explorer.render import visible
+from explorer.render import doc_parts, visible
 
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Inline Markdown and GitHub comment syntax: emphasis, code, links, tables, strikethrough,
@@ -36,6 +36,27 @@ def markdown_text(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def markdown_code(text: str, *, in_table: bool = False) -> str:
+    """``text`` as a Markdown code span that shows it literally (in a table cell, its pipes are
+    escaped, as GitHub-flavoured tables need even inside code)."""
+    shown = visible(text)
+    if not shown:
+        return ""
+    longest = max((len(run) for run in _BACKTICK_RUN.findall(shown)), default=0)
+    fence = "`" * (longest + 1)
+    # A span strips one space from each end when both are spaces; pad so none is lost.
+    pad = " " if shown.strip(" ") and (shown[0] in " `" or shown[-1] in " `") else ""
+    body = shown.replace("|", "\\|") if in_table else shown
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
+def markdown_doc(doc: str, *, in_table: bool = False) -> str:
+    """A docstring as Markdown: prose escaped as :func:`markdown_text`, reST inline code
+    (````close()````) as code spans."""
+    return "".join(markdown_code(text, in_table=in_table) if code else markdown_text(text)
+                   for code, text in doc_parts(doc))
 
 
 def unescape_markdown_text(text: str) -> str:

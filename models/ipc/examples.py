@@ -77,12 +77,35 @@ def regenerate(directory: Path) -> tuple[list[Path], list[str]]:
     return written, missing
 
 
+#: The example the README shows (the connect-race fd leak of the PR's first version).
+README_EXAMPLE = ("pr_v1", "violation:no_fd_leak")
+
+
+def refresh_readme(readme: Path, directory: Path) -> None:
+    """Put the top of the README's example report (everything before the finding's facts)
+    between its markers, and point its link at the current file."""
+    stem = example_name(*README_EXAMPLE)
+    report = sorted(directory.glob(f"{stem}-*.md"))[0]
+    name = f"{directory.as_posix()}/{report.name}"
+    top = report.read_text(encoding="utf-8").split("\n#### Finding\n", 1)[0].rstrip()
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split("<!-- example report: reports/examples/", 1)
+    old = rest.split(" ", 1)[0]
+    body = rest.split("\n<!-- example report: end -->", 1)[1]
+    head = head.replace(f"({directory.as_posix()}/{old})", f"({name})").replace(
+        f"[{old}]", f"[{report.name}]")
+    readme.write_text(f"{head}<!-- example report: {name} (begin) -->\n{top}"
+                      f"\n<!-- example report: end -->{body}", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.ipc.examples",
                                      description="Regenerate one report per known IPC race.")
     parser.add_argument("directory", nargs="?", default="reports/examples", type=Path)
     args = parser.parse_args(argv)
     _, missing = regenerate(args.directory)
+    if Path("README.md").is_file():
+        refresh_readme(Path("README.md"), args.directory)
     for race in missing:
         print(f"not found in {SEEDS} seeds: {race}", file=sys.stderr)
     return 1 if missing else 0

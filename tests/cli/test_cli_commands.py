@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from cli_support import Ran, fixed_registry, litmus_models, run_module
 
-from explorer import tracefile
+import explorer
+from explorer import registry, tracefile
 from explorer.report.markdown import SECTIONS
 
 RunCli = Callable[..., Ran]
@@ -45,6 +46,31 @@ def test_list_names_every_model_variant_and_invariant_with_its_description(
             assert f"  variant {name} — {doc}" in lines
         for inv in model.invariants:
             assert f"  invariant {inv.name} (checked at {inv.at}) — {inv.doc}" in lines
+
+
+def test_list_shows_docstring_markup_as_plain_text(run_cli: RunCli,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Invariant docs quote code as reST (````close()````); a terminal shows it bare."""
+
+    @explorer.invariant(at="quiescence")
+    def closed_once(world: object) -> str | None:
+        """``close()`` runs once; a second :func:`close` means ``close()`` raced itself."""
+        return None
+
+    model = explorer.Model("marked", "A ``Lock`` model.", (("only", "``one`` variant"),),
+                           lambda variant, scenario: None, _idle, (closed_once,))
+    monkeypatch.setattr(registry, "registry", fixed_registry(lambda: {model.name: model}))
+    lines = run_cli("list").out.splitlines()
+    assert lines == [
+        "marked — A Lock model.",
+        "  variant only — one variant",
+        "  invariant closed_once (checked at quiescence) — close() runs once; a second close "
+        "means close() raced itself.",
+    ]
+
+
+async def _idle(world: object) -> None:
+    await explorer.point("idle")
 
 
 def test_list_says_when_nothing_is_registered(run_cli: RunCli,

@@ -1,7 +1,8 @@
 """Small inline models whose runs give one trace of every kind, for the report and CLI tests.
 
 The models follow the project's naming conventions (``component/name`` tasks, ``sys.<call>``
-points) so the renderings have lanes, a kernel, timers and switches to draw.
+points) so the renderings have lanes, a kernel, timers and switches to draw. ``litmus_trace``
+replays a known finding of the litmus corpus from its choices.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import attrs
 import explorer
 from explorer.records import SearchStats, Settings, Trace
 from explorer.sources import PrechosenChoices, SeededRandomSource
+from models.litmus import MODELS
 
 
 @attrs.define
@@ -179,3 +181,21 @@ def every_kind() -> dict[str, Trace]:
              ["x\ny", 'say "hi": #1 %% c'], ["sys.wrap:", "@someone [link](http://x)"]],
             "a | broken\nmessage `with` code", [1, 2, 1, 0, 1]),
     }
+
+
+LITMUS = {m.name: m for m in MODELS}
+#: Choices that make each litmus race happen (found by a search, kept as inputs).
+FINDINGS = {
+    ("litmus.lost-update", "two"): [0, 0, 1, 0, 0],
+    ("litmus.lock-order", "opposite"): [0, 0, 1, 0, 0, 0],
+    ("litmus.early-timeout", "timeout"): [0, 0, 0, 0, 0, 0, 1, 0, 0],
+    ("litmus.cancel-window", "plain"): [0, 0, 0, 1, 0, 0, 0, 0],
+    ("litmus.crash", "unchecked"): [1, 0],
+}
+
+
+def litmus_trace(name: str, variant: str) -> Trace:
+    choices = FINDINGS[(name, variant)]
+    trace = explorer.run(LITMUS[name], variant, None, PrechosenChoices(choices)).trace()
+    assert trace.outcome.is_finding
+    return trace

@@ -9,7 +9,10 @@ import pytest
 from explorer.records import Outcome, OutcomeKind, Trace
 from explorer.render import (
     SHORT_TRACE,
+    action_text,
     headline,
+    plain_doc,
+    previous_steps,
     render_minimal,
     render_trace,
     select_steps,
@@ -33,16 +36,30 @@ def test_columns_line_up(traces: dict[str, Trace]) -> None:
     trace = traces["violation"]
     step_lines = render_trace(trace).splitlines()[1:-1]
     assert len({line.index(" t=") for line in step_lines}) == 1
-    assert len({line.index(step.label) for line, step in zip(step_lines, trace.steps,
-                                                             strict=True)}) == 1
+    previous = previous_steps(trace)
+    starts = {line.index(action_text(step, before), 8) for line, step, before
+              in zip(step_lines, trace.steps, previous, strict=True)}
+    assert len(starts) == 1
 
 
-def test_a_step_line_shows_task_action_effect_and_time(traces: dict[str, Trace]) -> None:
+def test_a_step_line_shows_task_action_point_reached_and_time(
+        traces: dict[str, Trace]) -> None:
     trace = traces["violation"]
-    line = render_trace(trace).splitlines()[1 + 3]
-    step = trace.steps[3]
-    assert re.search(rf"\b3\S? +{re.escape(step.task)} +{step.label} +{step.detail} +t=0\.000s",
-                     line), line
+    index = next(s.index for s in trace.steps[1:] if s.task == "android/rpc#1"
+                 and s.label == "sys.connect")
+    line = render_trace(trace).splitlines()[1 + index]
+    # The task did its socket() call (the point it left), then reached its connect() point.
+    assert re.search(rf"\b{index}\S? +android/rpc#1 +sys\.socket — AF_UNIX → fd 5 +"
+                     rf"at sys\.connect — fd 5 → ok +t=0\.000s", line), line
+
+
+def test_a_task_s_first_step_starts_it(traces: dict[str, Trace]) -> None:
+    trace = traces["violation"]
+    firsts = {s.tid: s for s in reversed(trace.steps) if s.tid >= 0}
+    lines = render_trace(trace).splitlines()[1:-1]
+    for step in firsts.values():
+        assert re.search(rf" {re.escape(step.task)} +starts +at {re.escape(step.label)}",
+                         lines[step.index]), lines[step.index]
 
 
 def test_switches_away_from_the_default_are_marked_with_the_next_task(
@@ -51,15 +68,29 @@ def test_switches_away_from_the_default_are_marked_with_the_next_task(
     names = task_names(trace)
     for step, line in zip(trace.steps, render_trace(trace).splitlines()[1:-1], strict=True):
         target = switch_target(step, names)
-        assert ("↷ then" in line) == (target is not None)
+        assert ("↷" in line) == (target is not None)
         if target is not None:
-            assert line.endswith(f"↷ then {target}")
+            assert step.decision is not None
+            said = "preempted, then" if step.decision.is_preemption else "then"
+            assert line.endswith(f"↷ {said} {target}")
+
+
+def test_preemptions_and_free_switches_are_told_apart(traces: dict[str, Trace]) -> None:
+    trace = traces["violation"]
+    text = render_trace(trace)
+    preempted = text.count("↷ preempted, then")
+    assert preempted == trace.preemptions > 0
+    assert text.count("↷ then") == trace.switches - trace.preemptions > 0
+    assert text.splitlines()[0].endswith(
+        f"{len(trace.steps)} steps, {trace.preemptions} preemptions, {trace.switches} "
+        "switches from the default schedule")
 
 
 def test_a_timer_chosen_early_is_named_as_the_clock(traces: dict[str, Trace]) -> None:
     lines = render_trace(traces["violation"]).splitlines()
-    assert any(line.endswith("↷ then the clock (a timer fires early)") for line in lines)
-    assert any(" clock " in line and "t=0.050s" in line for line in lines)
+    assert any(line.endswith("then the clock (a timer fires early)") for line in lines)
+    assert any(" clock " in line and "timer fires — android/rpc#1 sleep 0.05s" in line
+               and "t=0.050s" in line for line in lines)
 
 
 def test_labels_with_line_breaks_stay_on_their_line(traces: dict[str, Trace]) -> None:
@@ -79,6 +110,12 @@ def test_a_crash_shows_the_model_traceback(traces: dict[str, Trace]) -> None:
     assert "CRASH: model crashed at step 1: ConnectionRefusedError" in text
     assert "    ConnectionRefusedError: [Errno 111] connection refused" in text
     assert "traceback" not in render_trace(traces["crash"], traceback=False)
+
+
+def test_a_docstring_reads_as_plain_text_in_a_terminal() -> None:
+    doc = "A ``connect()`` on :class:`Lock` that ``close()`` tore down; ``a`b``."
+    assert plain_doc(doc) == "A connect() on Lock that close() tore down; a`b."
+    assert plain_doc("no markup, `one` backtick") == "no markup, `one` backtick"
 
 
 def test_a_short_trace_is_shown_whole_in_the_minimal_form(traces: dict[str, Trace]) -> None:

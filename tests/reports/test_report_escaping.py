@@ -8,14 +8,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from report_samples import NASTY, labelled_trace
 
-from explorer.render import select_steps, visible
+from explorer.render import visible
 from explorer.report.escape import (
     fenced,
+    markdown_code,
+    markdown_doc,
     markdown_text,
     mermaid_text,
     unescape_markdown_text,
     unescape_mermaid_text,
 )
+from explorer.report.keysteps import Fold, key_steps
 from explorer.report.mermaid import sequence_diagram
 
 labels = st.text() | st.sampled_from(NASTY) | st.lists(st.sampled_from(NASTY)).map("".join)
@@ -80,6 +83,43 @@ def test_mermaid_text_cannot_end_a_statement_or_start_a_comment(text: str) -> No
     assert not set("ﬂ°¶ß") & set(plain)
 
 
+def read_code_span(span: str, *, in_table: bool) -> str:
+    """What CommonMark shows for a code span (GitHub-flavoured tables unescape ``\\|`` first)."""
+    if in_table:
+        span = span.replace("\\|", "|")
+    fence = len(span) - len(span.lstrip("`"))
+    assert span.endswith("`" * fence)
+    inner = span[fence:-fence]
+    assert "`" * fence not in inner
+    if len(inner) >= 2 and inner[0] == inner[-1] == " " and inner.strip(" "):
+        inner = inner[1:-1]
+    return inner
+
+
+@given(labels, st.booleans())
+def test_markdown_code_shows_literally(text: str, in_table: bool) -> None:
+    span = markdown_code(text, in_table=in_table)
+    if not visible(text):
+        assert span == ""
+        return
+    assert "\n" not in span
+    assert read_code_span(span, in_table=in_table) == visible(text)
+    if in_table:
+        assert not re.search(r"(?<!\\)\|", span)
+
+
+@given(st.lists(st.tuples(st.booleans(), labels), max_size=4))
+def test_doc_markup_becomes_code_spans_and_prose_stays_escaped(
+        runs: list[tuple[bool, str]]) -> None:
+    runs = [(code, text.replace("`", "'")) for code, text in runs if text.replace("`", "'")]
+    doc = "".join(f"``{text}``" if code else text for code, text in runs)
+    rendered = markdown_doc(doc, in_table=True)
+    assert "\n" not in rendered
+    for code, text in runs:
+        if code and visible(text).strip():
+            assert markdown_code(text, in_table=True) in rendered
+
+
 @given(body=st.text(), info=st.sampled_from(["", "json", "mermaid"]))
 def test_a_fence_outlasts_any_backticks_inside(body: str, info: str) -> None:
     block = fenced(body, info)
@@ -97,6 +137,18 @@ def test_every_diagram_line_is_a_whole_mermaid_statement(names: list[str],
                                                          points: list[tuple[str, str]],
                                                          message: str) -> None:
     trace = labelled_trace(names, [list(p) for p in points], message, [1, 2, 1])
-    source = sequence_diagram(trace, select_steps(trace, short=200, cap=200))
+    source = sequence_diagram(trace, key_steps(trace))
     for line in source.splitlines():
+        assert STATEMENT.match(line), line
+
+
+@settings(max_examples=25, deadline=None)
+@given(names=st.lists(labels.filter(bool), min_size=1, max_size=3),
+       points=st.lists(st.tuples(labels, labels), min_size=1, max_size=4), message=labels)
+def test_folded_rows_of_model_text_are_whole_mermaid_statements_too(
+        names: list[str], points: list[tuple[str, str]], message: str) -> None:
+    trace = labelled_trace(names, [list(p) for p in points] * 30, message, [1, 2, 1])
+    rows = key_steps(trace)
+    assert any(isinstance(row, Fold) for row in rows)
+    for line in sequence_diagram(trace, rows).splitlines():
         assert STATEMENT.match(line), line

@@ -19,14 +19,17 @@ from hypothesis import strategies as st
 from report_samples import NASTY, STATS, VERSIONS, labelled_trace
 
 from explorer.records import Trace
-from explorer.render import select_steps, visible
+from explorer.render import action_text, previous_steps, reached_text, select_steps, visible
 from explorer.report import render_markdown
 from explorer.report.escape import unescape_mermaid_text
-from explorer.report.markdown import MAX_ROWS, SECTIONS
+from explorer.report.keysteps import Fold, fold_text, key_steps
+from explorer.report.markdown import FULL_HEADER, KEY_HEADER, MAX_ROWS, SECTIONS
 
 HERE = Path(__file__).parent / "mermaid"
 SCRIPT = HERE / "check-report.mjs"
 MESSAGE, NOTE = 0, 2  # Mermaid's line types for a solid arrow and a note
+#: The most messages and notes a report's diagram may hold.
+MAX_MESSAGES = 40
 
 labels = st.sampled_from(NASTY) | st.text(max_size=12)
 
@@ -82,22 +85,51 @@ def intended_texts(markdown: str) -> list[str]:
             if "->>" in line or "Note over" in line]
 
 
+def table(report: dict[str, Any], header: tuple[str, ...]) -> list[list[str]]:
+    rows: list[list[str]] = next(t for t in report["tables"]
+                                 if tuple(t["header"]) == header)["rows"]
+    return rows
+
+
 def check_report(report: dict[str, Any], markdown: str, trace: Trace) -> None:
     assert report["headings"][1:] == list(SECTIONS)
     [diagram] = report["diagrams"]
     assert diagram["ok"], diagram.get("error")
     read = [e["text"].strip() for e in diagram["events"] if e["type"] in (MESSAGE, NOTE)]
     assert read == intended_texts(markdown)
-    steps_table = next(t for t in report["tables"] if t["header"] == ["step", "task", "action",
-                                                                      "effect"])
-    selection = select_steps(trace, short=MAX_ROWS, cap=MAX_ROWS)
-    rows = [row for row in steps_table["rows"] if row[0] != "…"]
-    assert [int(row[0].split()[0]) for row in rows] == [i for i in selection if i is not None]
-    assert len(steps_table["rows"]) == len(selection)
-    for row in rows:
-        step = trace.steps[int(row[0].split()[0])]
-        assert row[1:3] == [visible(step.task).strip(), visible(step.label).strip()]
-        assert row[3].startswith(visible(step.detail).strip())
+    assert len(read) <= MAX_MESSAGES
+    check_key_steps(table(report, KEY_HEADER), trace)
+    check_full_trace(table(report, FULL_HEADER), trace)
+
+
+def check_key_steps(rows: list[list[str]], trace: Trace) -> None:
+    """One table row per key step or fold, reading back as the trace says."""
+    expected = key_steps(trace)
+    assert len(rows) == len(expected)
+    previous = previous_steps(trace)
+    for row, key in zip(rows, expected, strict=True):
+        if isinstance(key, Fold):
+            assert row[0].split("\N{EN DASH}")[0] == str(key.first)
+            assert row[2] == f"… {visible(fold_text(key))} …"
+            continue
+        step = trace.steps[key.index]
+        assert int(row[0].split()[0]) == key.index
+        assert row[1] == visible(step.task).strip()
+        assert row[2] == action_text(step, previous[key.index]).strip()
+
+
+def check_full_trace(rows: list[list[str]], trace: Trace) -> None:
+    selection = select_steps(trace, short=MAX_ROWS, cap=MAX_ROWS, fill=True)
+    shown = [row for row in rows if row[0] != "…"]
+    assert [int(row[0].split()[0]) for row in shown] == [i for i in selection if i is not None]
+    assert len(rows) == len(selection)
+    previous = previous_steps(trace)
+    for row in shown:
+        index = int(row[0].split()[0])
+        step = trace.steps[index]
+        assert row[1:3] == [visible(step.task).strip(),
+                            action_text(step, previous[index]).strip()]
+        assert row[3].startswith(reached_text(step).strip())
 
 
 def test_reports_of_every_kind_parse_and_read_back_as_written(
@@ -132,3 +164,11 @@ def test_every_example_report_parses_in_mermaid() -> None:
         [diagram] = report["diagrams"]
         assert diagram["ok"], f"{path.name}: {diagram.get('error')}"
         assert report["headings"][1:] == list(SECTIONS), path.name
+
+
+def test_the_readme_example_diagrams_parse_in_mermaid() -> None:
+    node = node_or_skip()
+    [readme] = read_back(node, [Path(__file__).parents[2] / "README.md"])
+    assert len(readme["diagrams"]) >= 2
+    for diagram in readme["diagrams"]:
+        assert diagram["ok"], diagram.get("error")
