@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run each known race's search over several seeds and tabulate")
     examples = commands.add_parser("examples", help="regenerate one example report per known race")
     examples.add_argument("directory", nargs="?", default="reports/examples")
+    _add_verify(commands)
     return parser
 
 
@@ -94,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _reliability(args[1:])
         parsed = build_parser().parse_args(args)
         command = {"replay": cmd_replay, "report": cmd_report, "list": cmd_list,
-                   "examples": cmd_examples}[parsed.command]
+                   "examples": cmd_examples, "verify": cmd_verify}[parsed.command]
         return command(parsed)
     except UserError as exc:
         _error(f"error: {visible(str(exc))}")
@@ -276,6 +277,99 @@ def cmd_examples(args: argparse.Namespace) -> int:
     for path in regenerate_examples(Path(args.directory)):
         print(path)
     return PASSED
+
+
+# ----- verify --------------------------------------------------------------------------
+
+INCOMPLETE = 4
+
+_VERIFY_EPILOG = """exit status:
+  0   complete and clean: every schedule up to the bound ran (or an equivalent one), none failed
+  1   a finding: saved under --reports, with its report path and the command that replays it
+  2   bad input: an unknown model or variant, an unreadable scenario file, a negative bound
+  3   the model is nondeterministic: the same choices gave different runs
+  4   incomplete: the budget ran out before the bound was covered (the output says at which)
+  70  an internal error of race-explorer (an engine bug, never a finding)"""
+
+
+def _add_verify(commands: argparse._SubParsersAction[_Parser]) -> None:
+    verify = commands.add_parser(
+        "verify", help="run every schedule of a scenario up to a preemption bound",
+        epilog=_VERIFY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run every schedule of one scenario with at most K preemptions (a timer "
+                    "fired while a task could run counts as one), fewest first, and say how far "
+                    "that got: complete to K, a finding at its smallest bound, or incomplete.")
+    verify.add_argument("model", metavar="MODEL", help="a registered model (see list)")
+    verify.add_argument("variant", metavar="VARIANT", help="one of the model's variants")
+    verify.add_argument("--preemptions", metavar="K", type=_bound, required=True,
+                        help="the preemption bound to verify to")
+    verify.add_argument("--scenario", metavar="FILE", help="the scenario, as a JSON file")
+    verify.add_argument("--budget", metavar="N", type=_positive, default=10_000,
+                        help="stop after N schedules (default 10000)")
+    verify.add_argument("--no-reduction", action="store_true",
+                        help="run every schedule, also those equivalent to one already run")
+    verify.add_argument("--reports", metavar="DIR", default="reports",
+                        help="where a finding is saved (default reports)")
+    verify.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _bound(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a preemption bound is 0 or more, got {value}")
+    return value
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    import json
+
+    from explorer.render import render_minimal
+    from explorer.report.save import display_path, save_finding
+    from explorer.verify import verification_json, verify
+
+    model = registry.get_model(args.model)
+    scenario = _read_scenario(args.scenario)
+    try:
+        result = verify(model, args.variant, scenario, preemptions=args.preemptions,
+                        budget=args.budget, reduction=not args.no_reduction)
+    except NondeterministicModelError as exc:
+        return _nondeterministic(exc)
+    trace_path = None
+    if result.finding is not None:
+        saved = save_finding(args.reports, f"verify-{model.name}-{args.variant}",
+                             result.finding, model=model)
+        trace_path, report_path = display_path(saved[0]), display_path(saved[1])
+    if args.json:
+        print(json.dumps(verification_json(result, trace_path), ensure_ascii=True))
+    else:
+        counts = "; ".join(f"bound {c.bound}: {c.schedules} schedules ({c.pruned} pruned)"
+                           for c in result.per_bound)
+        print(f"verify {visible(model.name)} {visible(args.variant)}: {counts}")
+        print(visible(result.summary()))
+        if result.finding is not None:
+            print("minimal trace (fewest preemptions):")
+            print(render_minimal(result.finding))
+            print(f"report: {report_path}\ntrace:  {trace_path}\n"
+                  f"replay: python -m explorer replay {trace_path}")
+    if result.finding is not None:
+        return FINDING
+    return PASSED if result.complete else INCOMPLETE
+
+
+def _read_scenario(path: str | None) -> object:
+    import json
+
+    if path is None:
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"cannot read scenario file {path}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UserError(f"scenario file {path} is not JSON: {exc}") from None
 
 
 def run_main() -> NoReturn:
