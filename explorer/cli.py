@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from explorer import registry, tracefile
+from explorer import registry, tracefile, verify_command
 from explorer.determinism import first_difference
 from explorer.errors import (
     ExplorerInternalError,
@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="list every known model, its variants and invariants")
     _model_option(listing)
     commands.add_parser("bench", help="measure the engine (options: bench --help)", add_help=False)
+    verify_command.add_parser(commands)
     return parser
 
 
@@ -97,8 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args[:1] == ["bench"]:
             return _bench(args[1:])
         parsed = build_parser().parse_args(args)
-        command = {"replay": cmd_replay, "report": cmd_report,
-                   "list": cmd_list}[parsed.command]
+        command = {"replay": cmd_replay, "report": cmd_report, "list": cmd_list,
+                   "verify": verify_command.run}[parsed.command]
         return command(parsed)
     except UserError as exc:
         _error(f"error: {visible(str(exc))}")

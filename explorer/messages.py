@@ -43,17 +43,29 @@ def early_timer_note(trace: Trace) -> str | None:
 
 
 def replay_hint(model: Model | None) -> str:
-    """`` --model module:NAME`` when the model is not one the project registers by name."""
+    """`` --model module:NAME`` when the project does not already know the model by name
+    (through ``[tool.race-explorer] models`` or an installed entry point)."""
     if model is None:
         return ""
+    from explorer import config, registry
+
+    reference = _reference(model)
+    if reference is None or reference in config.load().models:
+        return ""
+    if model.name in registry.entry_point_names():
+        return ""
+    return f" --model {reference}"
+
+
+def _reference(model: Model) -> str | None:
+    """``module:NAME`` of the module attribute that holds the model (or a list of it)."""
     module = sys.modules.get(getattr(model.main, "__module__", ""), None)
-    for holder in (module,):
-        if holder is None:
-            continue
-        for attribute, value in vars(holder).items():
-            if value is model or (isinstance(value, list | tuple) and model in value):
-                return f" --model {holder.__name__}:{attribute}"
-    return ""
+    if module is None:
+        return None
+    for attribute, value in vars(module).items():
+        if value is model or (isinstance(value, list | tuple) and model in value):
+            return f"{module.__name__}:{attribute}"
+    return None
 
 
 def failure_message(finding: Finding, model: Model | None,

@@ -64,6 +64,11 @@ def _entry_point_models() -> tuple[dict[str, Model], dict[str, str]]:
     return found, broken
 
 
+def entry_point_names() -> frozenset[str]:
+    """The names of the models installed packages register."""
+    return frozenset(_entry_point_models()[0])
+
+
 class Registry:
     """The models known for one command: entry points, then the project's, then explicit."""
 

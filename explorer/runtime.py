@@ -120,14 +120,17 @@ def handle_of(rec: TaskRecord) -> TaskHandle:
 
 
 def spawn(fn: Callable[..., Awaitable[Any]], *args: Any, name: str,
-          daemon: bool = False) -> TaskHandle:
+          daemon: bool = False, touches: Footprint = None) -> TaskHandle:
     """Start a modelled task; it first runs when the engine picks it.
 
     A ``daemon`` task may stay blocked when the run ends (a server waiting for input); any other
     task still blocked then makes the run a deadlock. The task starts with a copy of the
-    spawning task's context variables, as in Trio.
+    spawning task's context variables, as in Trio. ``touches`` is the footprint of the task's
+    first step, from its start to its first point, as for :func:`point` (None: anything).
     """
-    return handle_of(current_execution().spawn(fn, *args, name=name, daemon=daemon))
+    rec = current_execution().spawn(fn, *args, name=name, daemon=daemon)
+    rec.touches = footprint(touches)
+    return handle_of(rec)
 
 
 def current_task() -> TaskHandle:

@@ -5,9 +5,18 @@ engine records what it picked, so any run replays from its recorded choices alon
 """
 
 from explorer.sources.base import ChoiceSource
+from explorer.sources.exhaustive import BoundedChoices, PreemptionBounding
 from explorer.sources.pct import PCTSource
 from explorer.sources.prechosen import PrechosenChoices
 from explorer.sources.replay import ReplaySource
 from explorer.sources.seeded import SeededRandomSource
 
-__all__ = ["ChoiceSource", "PCTSource", "PrechosenChoices", "ReplaySource", "SeededRandomSource"]
+__all__ = [
+    "BoundedChoices",
+    "ChoiceSource",
+    "PCTSource",
+    "PrechosenChoices",
+    "PreemptionBounding",
+    "ReplaySource",
+    "SeededRandomSource",
+]
