@@ -54,7 +54,8 @@ def test_a_finding_exits_1_saved_with_its_report_and_replay_command(
     trace = next(line for line in lines if line.startswith("trace:  ")).split()[-1]
     report = next(line for line in lines if line.startswith("report: ")).split()[-1]
     # Outside the project that lists the litmus corpus, the command names its code.
-    assert f"replay: python -m explorer replay {trace} --model models.litmus:MODELS" in lines
+    assert f"replay: python -m explorer replay {trace} --model models.litmus.lost_update:MODEL" \
+        in lines
     assert trace.startswith("found/verify-litmus.lost-update-two-") and Path(report).is_file()
     assert tracefile.read(trace).trace.outcome.invariant == "no_lost_update"
     assert cli.main(["replay", trace]) == 1  # the saved finding reproduces
