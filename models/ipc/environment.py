@@ -28,7 +28,13 @@ the module's ``on_create()``, after which the JS bundle subscribes to each manag
 - ``["crash_backend"]``: the backend process dies; ``["restart_backend"]``: a new one starts
   if it is dead.
 - ``["idle"]`` or ``["idle", seconds]``: the user waits (default 1 s of virtual time), so
-  everything else runs before the next event.
+  everything else runs before the next event (31 s outlasts the clients' connect budget).
+- ``["stall_backend", seconds]``: the backend's event loop is busy for ``seconds``: it reads,
+  writes and accepts nothing meanwhile, while the kernel still queues bytes (full buffers,
+  then a slow drain).
+- ``["subscribe"]``: the JS bundle subscribes to the manager events now (a late start-up
+  subscription, or one after a foreground). With ``"auto_subscribe": false`` in the scenario
+  the bundle does not subscribe at start, only at ``subscribe`` events.
 
 An unknown event, or one with the wrong arguments, raises ``ValueError`` when the world is
 built (``Scenario.parse``): a bad scenario is the caller's error, not a finding.
@@ -51,6 +57,11 @@ Action = Callable[[World, tuple[Any, ...]], Awaitable[None]]
 
 async def _app_start(world: World) -> None:
     await world.module.on_create()
+    if world.scenario.auto_subscribe:
+        await _subscribe(world, ())
+
+
+async def _subscribe(world: World, args: tuple[Any, ...]) -> None:
     for event in world.scenario.subscriptions:
         await world.module.post_message(SUBSCRIBE + event)
 
@@ -92,6 +103,10 @@ async def _restart(world: World, args: tuple[Any, ...]) -> None:
     world.backend.restart()
 
 
+async def _stall(world: World, args: tuple[Any, ...]) -> None:
+    world.backend.stall(args[0])
+
+
 async def _idle(world: World, args: tuple[Any, ...]) -> None:
     await explorer.sleep(args[0] if args else IDLE_SECONDS)
 
@@ -100,7 +115,8 @@ ACTIONS: dict[str, Action] = {
     "post": _post, "reload": _reload, "teardown": _teardown, "destroy": _teardown,
     "create": _create, "foreground": _foreground,
     "backend_event": _backend_event, "control": _control, "crash_backend": _crash,
-    "restart_backend": _restart, "idle": _idle,
+    "restart_backend": _restart, "idle": _idle, "stall_backend": _stall,
+    "subscribe": _subscribe,
 }
 
 

@@ -12,10 +12,12 @@ from typing import Any, Protocol
 
 import attrs
 
+import explorer
 from models.ipc.android import ANDROID_VARIANTS, AndroidModule
+from models.ipc.android.proposed import ProposedIPC
 from models.ipc.backend import DEFAULT_EVENT, Backend, Connection, Listener
 from models.ipc.ios import IOS_VARIANT, IOSModule
-from models.ipc.observe import ClientRecord, Observations
+from models.ipc.observe import ClientRecord, Observations, Posted
 from models.kernel import Kernel, SocketInfo
 
 RPC_PATH = "files/comapeo.sock"
@@ -31,7 +33,8 @@ EVENT_ARGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "post": (("text",),), "reload": ((),), "teardown": ((),), "destroy": ((),),
     "create": ((),), "foreground": ((),),
     "backend_event": ((), ("text",)), "control": (("control",),), "crash_backend": ((),),
-    "restart_backend": ((),), "idle": ((), ("seconds",)),
+    "restart_backend": ((),), "idle": ((), ("seconds",)), "stall_backend": (("seconds",),),
+    "subscribe": ((),),
 }
 
 
@@ -76,13 +79,16 @@ class Scenario:
     backend_late: bool = False
     old_backend: bool = False
     subscriptions: tuple[str, ...] = (DEFAULT_EVENT,)
+    #: the JS bundle subscribes at every start (as the app does); else only at ``subscribe``
+    auto_subscribe: bool = True
 
     @classmethod
     def parse(cls, data: Any) -> Scenario:
         """Read the plain-JSON scenario; ``ValueError`` names what is wrong with it."""
         if not isinstance(data, dict):
             raise ValueError(f"scenario must be an object, got {type(data).__name__}")
-        unknown = sorted(set(data) - {"events", "backend_late", "old_backend", "subscriptions"})
+        unknown = sorted(set(data) - {"events", "backend_late", "old_backend", "subscriptions",
+                                      "auto_subscribe"})
         if unknown:
             raise ValueError(f"scenario has unknown keys: {', '.join(unknown)}")
         events = data.get("events", [])
@@ -93,11 +99,12 @@ class Scenario:
                 isinstance(s, str) for s in subscriptions):
             raise ValueError(f"scenario subscriptions must be strings, got {subscriptions!r}")
         return cls(tuple(check_event(e) for e in events), _flag(data, "backend_late"),
-                   _flag(data, "old_backend"), tuple(subscriptions))
+                   _flag(data, "old_backend"), tuple(subscriptions),
+                   _flag(data, "auto_subscribe", True))
 
 
-def _flag(data: dict[str, Any], key: str) -> bool:
-    value = data.get(key, False)
+def _flag(data: dict[str, Any], key: str, default: bool = False) -> bool:
+    value = data.get(key, default)
     if not isinstance(value, bool):
         raise ValueError(f"scenario {key} must be true or false, got {value!r}")
     return value
@@ -117,9 +124,11 @@ class Snapshot:
 class World:
     """Everything one run of the ``ipc`` model touches, with read-only accessors."""
 
-    def __init__(self, variant: str, scenario: Any) -> None:
-        if variant not in dict(VARIANTS):
+    def __init__(self, variant: str, scenario: Any,
+                 client_class: type[ProposedIPC] | None = None) -> None:
+        if client_class is None and variant not in dict(VARIANTS):
             raise ValueError(f"unknown ipc variant {variant!r}")
+        self.client_class = client_class
         self.variant = variant
         self.scenario = Scenario.parse(scenario)
         self.platform = "ios" if variant == "ios" else "android"
@@ -128,7 +137,10 @@ class World:
         self.observations = Observations()
         self.backend = Backend(self.kernel, RPC_PATH, CONTROL_PATH,
                                old_backend=self.scenario.old_backend,
-                               delivered=self.observations.delivered)
+                               observations=self.observations)
+        self.observations.session_of = self.session_of
+        self.observations.availability = self._undeliverable
+        self.app.on_fd_call = self._app_fd_call
         self.module: Module = self._module()
         self.timeline: list[Snapshot] = []
         self.finished = False  # the environment ran its whole script
@@ -137,6 +149,8 @@ class World:
         args = (self.variant, self.kernel, self.app, RPC_PATH, CONTROL_PATH, self.observations)
         if self.platform == "ios":
             return IOSModule(*args)
+        if self.client_class is not None:
+            return AndroidModule("proposed", *args[1:], client_class=self.client_class)
         return AndroidModule(*args)
 
     # ----- the backend ---------------------------------------------------------------------
@@ -167,6 +181,55 @@ class World:
     def clients(self, role: str | None = None) -> tuple[ClientRecord, ...]:
         """Every client instance the app made, in creation order."""
         return tuple(c for c in self.observations.clients if role is None or c.role == role)
+
+    def client_of(self, conn: Connection) -> ClientRecord | None:
+        """The app's client instance at the other end of a backend connection."""
+        peer = self.kernel.peer_of(conn.socket_id)
+        if peer is None:
+            return None
+        return next((c for c in self.observations.clients if peer.id in c.sockets), None)
+
+    def session_of(self, instance: int) -> int | None:
+        """The number of the instance's open connection, or None: open on both sides, the
+        backend not at EOF and the client still able to write (its socket not shut down)."""
+        record = self.observations.clients[instance]
+        for conn in reversed(self.connections(record.role)):
+            if self.client_of(conn) is record:
+                peer = self.kernel.peer_of(conn.socket_id)
+                both = (conn.open and not conn.ending and peer is not None
+                        and not peer.released and not peer.send_shutdown)
+                return conn.number if both else None
+        return None
+
+    def _undeliverable(self, posted: Posted) -> str | None:
+        """Why the backend cannot take ``posted`` now: down, not reading, or the connection
+        it belongs to (the one open when JS posted it, else the next one) has ended."""
+        session = posted.session
+        if session is None:
+            record = self.observations.clients[posted.instance]
+            later = [c.number for c in self.connections(record.role)
+                     if c.seq > posted.seq and self.client_of(c) is record]
+            if not later and any(seq > posted.seq for seq in self.backend.crashes):
+                return "the backend it was connecting to went down before accepting it"
+            session = later[0] if later else None
+        return self.backend.unavailable(session)
+
+    def _app_fd_call(self, call: str, fd: int, socket_id: int) -> None:
+        """Note a client's syscall that reached a socket the client did not create."""
+        record = self._acting_client()
+        if record is None or socket_id in record.sockets:
+            return
+        label = self.kernel.socket_info(socket_id).label
+        record.foreign_fds.append(f"{call} on fd {fd} reached socket {label}")
+
+    def _acting_client(self) -> ClientRecord | None:
+        task = explorer.current_task().name
+        for record in self.observations.clients:
+            prefix = f"{record.platform}/{record.role}#{record.instance}."
+            if task.startswith(prefix):
+                return record
+        acting = self.observations.acting
+        return self.observations.clients[acting[-1]] if acting else None
 
     def app_sockets(self) -> tuple[SocketInfo, ...]:
         """The app process's sockets not yet released (held by an fd or an in-flight call)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import errno
 import socket as _socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from explorer import block, point, waker
@@ -44,6 +44,9 @@ class Process:
         self.alive = True
         self._holdings = Holdings()
         self._watchers: dict[int, WaitList] = {}  # fd -> readiness waiters, woken by close
+        #: Called at every syscall on an fd, with the call, the fd and the id of the socket it
+        #: reached: an observation hook for invariants (it must not change anything).
+        self.on_fd_call: Callable[[str, int, int], None] | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -227,7 +230,10 @@ class Process:
         sock = self._holdings.table.peek(fd)
         what = "" if sock is None else f" ({sock.label})"
         await self._point(f"sys.{call}", f"{self.name} fd {fd}{what}{extra}")
-        return self._holdings.table.get(fd)
+        reached = self._holdings.table.get(fd)
+        if self.on_fd_call is not None:
+            self.on_fd_call(call, fd, reached.id)
+        return reached
 
     async def _sleep(self, lists: Sequence[WaitList], call: str, fd: int, sock: Socket,
                      why: str) -> None:

@@ -50,12 +50,14 @@ class CoroutineScope:
             child.cancel(CancellationException(f"scope {self.name} was cancelled"))
 
     def launch(self, body: Callable[[], Awaitable[None]], *, name: str,
-               parent: Job | None = None) -> Job:
+               parent: Job | None = None, atomic: bool = False) -> Job:
         """Start a coroutine running ``body`` as a child of ``parent`` (or of the scope).
 
         Like kotlinx's default start: the coroutine runs later, when the engine picks its task.
         Launched into a cancelled scope or under a cancelled or completed parent, its job is
         cancelled at once; its body never runs but its completion handlers still do.
+        ``atomic`` is ``CoroutineStart.ATOMIC``: the body runs even if the job was cancelled
+        before it started, and its first suspension raises the cancellation.
         """
         job = Job(name, parent if parent is not None else self)
         if parent is not None:
@@ -65,7 +67,7 @@ class CoroutineScope:
         refusal = self._refusal(parent)
         if refusal is not None:
             job.cancel(CancellationException(refusal))
-        job.task = spawn(self._run, job, body, name=f"{self.name}/{name}", daemon=True)
+        job.task = spawn(self._run, job, body, atomic, name=f"{self.name}/{name}", daemon=True)
         return job
 
     def _refusal(self, parent: Job | None) -> str | None:
@@ -75,10 +77,10 @@ class CoroutineScope:
             return f"parent job {parent.name} is {parent.state}"
         return None
 
-    async def _run(self, job: Job, body: Callable[[], Awaitable[None]]) -> None:
+    async def _run(self, job: Job, body: Callable[[], Awaitable[None]], atomic: bool) -> None:
         job.attach(bind(job))
         error: Exception | None = None
-        if not job.is_cancelled:
+        if atomic or not job.is_cancelled:
             try:
                 await body()
             except Exception as exc:  # the job's outcome; BaseExceptions (teardown) pass

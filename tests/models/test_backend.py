@@ -200,7 +200,7 @@ def test_frame_cut_off_by_eof_is_a_framing_error_then_close() -> None:
     w = run(script)
     (conn,) = w.backend.connections("rpc")
     assert conn.why.startswith("framing error") and conn.cleaned_up
-    assert list(w.backend.delivered) == [SUBSCRIBE + "invite-received"]
+    assert w.backend.registry.observations.delivered == [SUBSCRIBE + "invite-received"]
 
 
 # ----- traffic ------------------------------------------------------------------------------
@@ -214,7 +214,7 @@ def test_request_is_delivered_and_answered() -> None:
 
     w = run(script)
     assert w.seen == [RESPONSE + "m1"]
-    assert list(w.backend.delivered) == ["m1"]
+    assert w.backend.registry.observations.delivered == ["m1"]
 
 
 def test_event_reaches_every_subscribed_connection_only() -> None:

@@ -53,7 +53,7 @@ def run(script: Script, *, backend_delay: float | None = 0.0) -> tuple[RunResult
     def build(variant: str, scenario: object) -> World:
         kernel = Kernel(buffer_size=256)
         observations = Observations()
-        backend = Backend(kernel, RPC, CONTROL, delivered=observations.delivered)
+        backend = Backend(kernel, RPC, CONTROL, observations=observations)
         worlds.append(World(kernel, backend, kernel.process("app"), observations))
         return worlds[-1]
 

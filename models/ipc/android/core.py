@@ -60,12 +60,13 @@ class ClientCore:
     def has_observer(self) -> bool:
         return self._on_state is not None
 
-    def launch(self, body: Body, what: str, parent: Job | None = None) -> Job:
+    def launch(self, body: Body, what: str, parent: Job | None = None,
+               atomic: bool = False) -> Job:
         """``scope.launch`` (or a child ``launch`` inside ``parent``'s coroutine)."""
         count = self._launched.get(what, 0) + 1
         self._launched[what] = count
         name = f"{self.host.name}.{what}{count if count > 1 else ''}"
-        job = self.scope.launch(body, name=name, parent=parent)
+        job = self.scope.launch(body, name=name, parent=parent, atomic=atomic)
         assert job.task is not None
         self.jobs.append(job)
         self.record.tasks.append(job.task)
@@ -97,13 +98,22 @@ class ClientCore:
 
     async def public(self, op: str, call: Body) -> None:
         """Run a public method, recorded as a ``Call`` (and whether it raised)."""
+        observations = self.host.observations
         entry = Call(self.record.instance, op, on_closed_instance=self.closed)
-        self.host.observations.calls.append(entry)
+        observations.calls.append(entry)
+        if op in ("connect", "sendMessage"):
+            self.record.wanted = True
+            self.record.wanted_seq = observations.tick()
+        elif op in ("close", "disconnect"):
+            self.record.wanted = False
+        observations.acting.append(self.record.instance)
         try:
             await call()
         except Exception:
             entry.raised = True
             raise
+        finally:
+            observations.acting.pop()
 
     async def deliver_message(self, text: str) -> None:
         """``onMessage(text)``, on the calling coroutine's thread."""

@@ -2,7 +2,10 @@
 
 Invariant: JS state changes only in ``_set_js_state``, which decides under ``stateLock`` (one
 atomic step here) and emits after releasing it, as the Kotlin does, so two threads' events can
-reach JS in the other order; ``js_states`` records what JS saw, repeats dropped.
+reach JS in the other order; ``js_states`` records what JS saw, repeats dropped. With the
+``proposed`` fix the module emits while it holds the lock (``sendEvent`` only queues the event
+for JS, so it cannot block) and ignores a Connecting sample that arrives after JS is already
+STARTING or STARTED (the conflated collector delivers samples late).
 
 The module object lives across JS reloads (OnDestroy, then OnCreate, on the same fields), so
 OnActivityEntersForeground between the two finds the instances OnDestroy closed.
@@ -22,7 +25,7 @@ from models.ipc.android.java import (
 from models.ipc.android.proposed import ProposedIPC
 from models.ipc.android.versions import ANDROID_VARIANTS, version_named
 from models.ipc.framing import frame_type
-from models.ipc.observe import ClientRecord, Observations, Posted
+from models.ipc.observe import ClientRecord, Observations
 from models.kernel import Kernel, Process
 
 __all__ = ["ANDROID_VARIANTS", "AndroidModule"]
@@ -48,8 +51,10 @@ class AndroidModule:
     """What the app lifecycle and JS call on Android (the same interface as iOS)."""
 
     def __init__(self, variant: str, kernel: Kernel, app: Process, rpc_path: str,
-                 control_path: str, observations: Observations) -> None:
+                 control_path: str, observations: Observations,
+                 client_class: type[ProposedIPC] = ProposedIPC) -> None:
         self.version = version_named(variant)
+        self.client_class = client_class  # the ``proposed`` client, or a candidate fix
         self.kernel = kernel
         self.app = app
         self.rpc_path = rpc_path
@@ -75,7 +80,8 @@ class AndroidModule:
         on_message = self._on_control_message if control else self._on_rpc_message
         on_state = self._on_connection_state if control else None
         if self.proposed:
-            return await ProposedIPC.open(host, path, on_message, on_state, self._on_send_failed)
+            return await self.client_class.open(host, path, on_message, on_state,
+                                                self._on_send_failed)
         return await NodeJSIPC.open(host, path, self.version, on_message, on_state)
 
     async def on_destroy(self) -> None:
@@ -100,15 +106,13 @@ class AndroidModule:
     async def post_message(self, text: str) -> None:
         """JS ``postMessage``: ``ipc.sendMessage(text)`` on the JS thread."""
         ipc = self.ipc
-        posted = Posted(len(self.observations.posted), text,
-                        ipc.record.instance if ipc is not None else -1)
-        self.observations.posted.append(posted)
+        posted = self.observations.new_post(text, ipc.record.instance if ipc is not None else -1)
         try:
             if ipc is None:
                 raise self._no_client()
             await ipc.send_message(Outgoing(posted.ident, text))
         except Exception as exc:  # reaches JS as a rejected call
-            posted.failed_visibly = True
+            self.observations.fail_visibly(posted)
             self.observations.notes.append(f"postMessage m{posted.ident} threw {exc!r}")
         posted.returned = True
 
@@ -127,7 +131,7 @@ class AndroidModule:
         """``proposed`` only: a message it accepted but could not send reaches JS as a
         ``sendError`` event naming it."""
         await explorer.point("sendEvent sendError", f"m{message.ident}: {reason}")
-        self.observations.posted[message.ident].failed_visibly = True
+        self.observations.fail_visibly(self.observations.posted[message.ident])
 
     async def _on_control_message(self, text: str) -> None:
         kind = frame_type(text)
@@ -140,6 +144,8 @@ class AndroidModule:
     async def _on_connection_state(self, state: State) -> None:
         kind = state.kind
         if kind is Kind.CONNECTING:
+            if self.proposed and self.js_state in ("STARTING", "STARTED"):
+                return  # the fix: a late Connecting sample must not undo a ready frame
             await self._set_js_state("STARTING")
         elif kind is Kind.DISCONNECTING:
             await self._set_js_state("STOPPING")
@@ -161,7 +167,9 @@ class AndroidModule:
         if self.js_state == new and not (new == "ERROR" and error is not None):
             return
         self.js_state, self.last_error = new, error
-        await explorer.point("sendEvent stateChange", new)
+        if not self.proposed:
+            # emitted after the lock is released: another thread's event can overtake it
+            await explorer.point("sendEvent stateChange", new)
         states = self.observations.js_states
         if not states or states[-1] != new:
             states.append(new)

@@ -1,22 +1,22 @@
-"""``proposed``'s sessions and outbox: what was accepted for sending and not yet proven read.
+"""``proposed``'s sessions: the messages each one accepted, and what it can prove delivered.
 
-Invariant: a message accepted by ``sendMessage`` is in exactly one place: the outbox (not yet
-written whole), a session's ``unconfirmed`` list (written, not yet proven read by the
-backend), proven read, or handed to the module as failed. Nothing here waits for the backend
-without a bound: the sender never polls, and only ``close()``'s drain polls, within its bound.
+Invariant: a message accepted by ``sendMessage`` is in exactly one place: the instance's
+``pending`` list (no session could take it yet), one session's ``queue`` (not yet written
+whole), that session's ``written`` list (written whole, not yet proven read), proven read, or
+handed to the module as failed. A message belongs to one session only: it is never written on
+a connection other than the one it was accepted for.
 
-Proof of reading comes from ``TIOCOUTQ`` (the bytes we sent that the peer has not read):
-a reading of P > 0 proves everything but the last P bytes was read (a dead peer's buffer is
-purged, which reads 0). A reading of 0 is a proof only once something shows the peer was
-alive after it: a later write that succeeds, or no ``ECONNRESET`` (the kernel's word that the
-peer died with our bytes unread) when the connection's input is read to its end.
+Proof of reading uses only what an app has: the stream's own order and its end. The backend
+(Node, ``allowHalfOpen`` false) answers our FIN with its own after it has read everything
+before it; a socket the backend releases with bytes of ours unread reports ``ECONNRESET`` to
+our reader instead of EOF. So an EOF on a session's input that our own ``shutdownInput`` did
+not cause proves the backend read every byte written before it; nothing else proves anything.
 """
 
 from __future__ import annotations
 
 import errno
 from collections import deque
-from collections.abc import Awaitable, Callable
 
 import explorer
 from models.ipc.android.instance import Outgoing
@@ -25,31 +25,45 @@ from models.ipc.android.localsocket import LocalSocket, SocketInputStream, Socke
 from models.ipc.framing import encode_prefix
 from models.kotlin import Job, suspend_until
 
-#: ``close()`` polls ``TIOCOUTQ`` this often while it drains, within its bound.
-DRAIN_POLL_SECONDS = 0.01
-
 
 class Session:
-    """One connect attempt and, once connected, its connection."""
+    """One connect attempt and, once connected, its connection; fields change under the lock."""
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, name: str) -> None:
         self.number = number
         self.socket: LocalSocket | None = None  # registered before its fd exists
         self.input: SocketInputStream | None = None
         self.connected = False
-        self.ending = False
-        self.input_shut = False  # our shutdownInput succeeded: reads no longer block
+        self.ending = False  # an end was asked for: write what is queued, then FIN
+        self.shut_out = False  # our FIN is sent: nothing more can be written
+        self.aborted = False  # ended without waiting: our shutdownInput made the EOF we read
+        self.peer_done = False  # the connection is gone on the backend's side: stop writing
+        self.eof = False  # our reader saw the input end in EOF (not an error)
+        self.reset = False  # ECONNRESET: the backend was released with bytes of ours unread
         self.failure: Exception | None = None  # why connecting failed
         self.job: Job | None = None
         self.sender: Job | None = None
-        self.reset = False  # ECONNRESET seen: the peer died with bytes of ours unread
-        self.written = 0  # bytes written whole on this connection
-        self.unconfirmed: deque[tuple[int, Outgoing]] = deque()  # (end offset, message)
+        self.watchdog: Job | None = None  # bounds a graceful end
+        self.queue: deque[Outgoing] = deque()
+        self.written: list[Outgoing] = []
+        self.changed = explorer.WaitQueue(f"{name} session #{number} to change")
 
-    def confirm(self, upto: int) -> None:
-        """The peer has read the first ``upto`` bytes we wrote."""
-        while self.unconfirmed and self.unconfirmed[0][0] <= upto:
-            self.unconfirmed.popleft()
+    @property
+    def accepting(self) -> bool:
+        """A message given now can still be written on this session's connection."""
+        return not (self.shut_out or self.aborted or self.peer_done or self.failure)
+
+    @property
+    def proven_read(self) -> bool:
+        """The input ended in the backend's own EOF: it read everything we wrote."""
+        return self.eof and not self.reset and not self.aborted
+
+    def take_undelivered(self) -> list[Outgoing]:
+        """At the session's end: what was never written, and what was not proven read."""
+        failed = list(self.queue) + ([] if self.proven_read else self.written)
+        self.queue.clear()
+        self.written.clear()
+        return failed
 
 
 def is_reset(exc: IOException) -> bool:
@@ -58,131 +72,59 @@ def is_reset(exc: IOException) -> bool:
     return isinstance(cause, OSError) and cause.errno == errno.ECONNRESET
 
 
-EndSession = Callable[[Session], Awaitable[None]]
+class Sender:
+    """A session's sender coroutine: writes its queue in order, whole frames only, then FIN."""
 
-
-class Outbox:
-    """The messages in order; every method named ``*_locked`` runs under ``lock``."""
-
-    def __init__(self, name: str, lock: Monitor) -> None:
-        self.name = name
+    def __init__(self, session: Session, sock: LocalSocket, out: SocketOutputStream,
+                 lock: Monitor) -> None:
+        self.session = session
+        self.sock = sock
+        self.out = out
         self.lock = lock
-        self.items: deque[Outgoing] = deque()
-        self.changed = explorer.WaitQueue(f"{name} outbox to change")
 
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def add_locked(self, message: Outgoing) -> None:
-        self.items.append(message)
-        self.changed.wake_all()
-
-    def take_all_locked(self) -> list[Outgoing]:
-        taken = list(self.items)
-        self.items.clear()
-        return taken
-
-    # ----- the sender ----------------------------------------------------------------------
-
-    async def send_loop(self, session: Session, sock: LocalSocket, out: SocketOutputStream,
-                        end_session_locked: EndSession) -> None:
-        """The session's sender: writes the head message, then moves it to ``unconfirmed``."""
+    async def run(self) -> None:
+        session = self.session
         while True:
-            await suspend_until(lambda: bool(self.items), self.changed, "wait outbox")
+            await suspend_until(lambda: bool(session.queue) or session.ending
+                                or not session.accepting, session.changed, "wait queue")
             async with self.lock:
-                message = self.items[0] if self.items else None
+                message = await self._next_locked()
             if message is None:
-                continue
-            try:
-                await self._send(session, sock, out, message)
-            except IOException as exc:  # the message stays at the head for the next session
-                async with self.lock:
-                    session.reset |= is_reset(exc)
-                    await end_session_locked(session)
                 return
-            async with self.lock:
-                assert self.items and self.items[0] is message, "only the sender removes"
-                self.items.popleft()
-                session.unconfirmed.append((session.written, message))
-                self.changed.wake_all()
+            if not await self._write(message):
+                return
 
-    async def _send(self, session: Session, sock: LocalSocket, out: SocketOutputStream,
-                    message: Outgoing) -> None:
-        body = message.text.encode("utf-8")
-        before = session.written
-        unread = None
-        if session.unconfirmed:
-            unread = await _unread(sock)
-            async with self.lock:
-                _apply_reading(session, unread)
-        await out.write(encode_prefix(body))
-        if unread == 0:
-            # The peer took new bytes, so it was alive after that reading: a real zero.
-            async with self.lock:
-                session.confirm(before)
-        await out.write(body)
-        session.written = before + 4 + len(body)
-
-    # ----- the end of a session, and close()'s drain ---------------------------------------
-
-    async def unread_at_end(self, session: Session) -> list[Outgoing]:
-        """What the session wrote that the peer is not proven to have read; empties the list.
-
-        Runs in the session's coroutine after its sender ended and its input was shut down,
-        so the reads here return at once: data, then a pending ``ECONNRESET``, then EOF.
-        """
-        sock, stream = session.socket, session.input
-        if session.unconfirmed and sock is not None and stream is not None and session.input_shut:
-            unread = await _unread(sock)
-            await self._read_to_end(session, stream)
-            async with self.lock:
-                _apply_reading(session, unread)
-                if unread == 0 and not session.reset:
-                    session.confirm(session.written)
-        async with self.lock:
-            messages = [message for _, message in session.unconfirmed]
-            session.unconfirmed.clear()
-        return messages
-
-    @staticmethod
-    async def _read_to_end(session: Session, stream: SocketInputStream) -> None:
-        scratch = bytearray(256)
+    async def _next_locked(self) -> Outgoing | None:
+        """The head message, or None when the sender is done (after sending FIN if it ends)."""
+        session = self.session
+        if not session.accepting:
+            return None
+        if session.queue:
+            return session.queue[0]
+        # ending, with everything written: FIN. The backend reads up to it, then answers.
         try:
-            while await stream.read(scratch, 0, len(scratch)) >= 0:
-                pass  # what the backend sent after we stopped listening: dropped
-        except IOException as exc:
-            session.reset |= is_reset(exc)
+            await self.sock.shutdown_output()
+        except IOException:
+            session.peer_done = True  # the socket is already unusable
+        session.shut_out = True
+        session.changed.wake_all()
+        return None
 
-    async def drain(self, session: Session, seconds: float) -> None:
-        """``close()``: wait, bounded, until everything queued is written and proven read.
-
-        Runs on the module's thread (``runBlocking``); a reading takes the lock, as the
-        session closes its socket under it.
-        """
-        with explorer.move_on_after(seconds, f"{self.name} close() drain bound"):
-            while not session.ending:
-                if self.items:
-                    await self.changed.wait("close() drains the outbox")
-                    continue
-                async with self.lock:
-                    sock = session.socket
-                    if session.ending or not session.unconfirmed or sock is None:
-                        return
-                    unread = await _unread(sock)
-                    _apply_reading(session, unread)
-                if unread == 0:
-                    return  # the session's end checks this zero for a reset
-                await explorer.sleep(DRAIN_POLL_SECONDS)
-
-
-async def _unread(sock: LocalSocket) -> int:
-    """One ``TIOCOUTQ`` reading on a socket only its session will close."""
-    fd = sock.fd
-    assert fd is not None, "only the session closes its socket, once nothing else uses it"
-    return await sock.pending_output(fd)
-
-
-def _apply_reading(session: Session, unread: int) -> None:
-    """A non-zero reading is a proof at once (a dead peer's buffer reads 0)."""
-    if unread > 0:
-        session.confirm(session.written - unread)
+    async def _write(self, message: Outgoing) -> bool:
+        body = message.text.encode("utf-8")
+        try:
+            await self.out.write(encode_prefix(body))
+            await self.out.write(body)
+        except IOException as exc:  # EPIPE, reset, or our own abort: it stays in the queue
+            async with self.lock:
+                self.session.reset |= is_reset(exc)
+                self.session.peer_done = True
+                self.session.changed.wake_all()
+            return False
+        async with self.lock:
+            session = self.session
+            assert session.queue and session.queue[0] is message, "only the sender removes"
+            session.queue.popleft()
+            session.written.append(message)
+            session.changed.wake_all()
+        return True

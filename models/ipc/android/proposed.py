@@ -1,65 +1,47 @@
-"""``proposed``: the project's fix for ``NodeJSIPC``, built to pass every teardown invariant.
+"""``proposed``: the project's fix for ``NodeJSIPC``, built to keep every contract.
 
 Invariant: every socket the instance creates belongs to exactly one *session* (one connect
-attempt and, if it connects, its connection), is registered there before its
-fd exists, and is closed by that session's own coroutine once nothing else can use it; and
-``close()`` returns only after every coroutine of the instance has completed.
+attempt and, if it connects, its connection), is registered there before its fd exists, and
+is closed by that session's own coroutine once nothing else can use it; every message belongs
+to one session; and ``close()`` returns only after every coroutine of the instance completed.
 
-The design, and why each part is there:
+It uses only what an ordinary app has: ``LocalSocket`` (connect, streams, shutdownInput,
+shutdownOutput, close) and documented kotlinx.coroutines behaviour. The design, and why:
 
-- **One lock** (a JVM monitor) guards every field: ``closed``, the current session, the
-  outbox and the state. The old fields were unsynchronised, which let a coroutine of an old
-  connection act on the streams of a newer one. No one blocks (read, write, join) while
+- **One lock** (a JVM monitor) guards every field. No one blocks (read, write, join) while
   holding it; only non-blocking syscalls (shutdown, close) run under it, so a shutdown can
   never hit an fd number another thread has just closed and reused.
 - **Sessions**: ``connect()`` starts a session coroutine when there is none. It connects with
-  retry (each candidate is registered in the session before ``connect`` creates its fd, so a
-  session cancelled while connecting, whose connected socket ``withTimeout`` then discards,
-  still closes it: the review's connect-race leak), then launches its sender
-  and runs the receive loop itself. Both use the session's own streams, never a shared field.
-  When the session ends, for whatever reason, it waits (non-cancellably) for its sender,
-  closes its socket with ``LocalSocket.close()`` (not the stream's close, whose flush polls
-  until the peer has read everything), and only then lets a new session start: the peer sees
-  EOF on the old connection before the next connect.
-- **Ending a session** (close, disconnect, a failed write) is one step under the lock: mark it
-  ending, ``shutdown`` input and output if it is connected (wakes the blocked read and a write
-  blocked on a full buffer; the peer sees EOF now), and cancel its job (wakes the retry delay
-  and the sender's wait). Nothing the session does can block on anything else.
-- **An outbox, and proof of reading**: ``sendMessage`` appends under the lock; the sender
-  writes the head message whole, then moves it to its session's *unconfirmed* list. Bytes
-  written are not bytes delivered: a backend that dies with our bytes unread discards them,
-  and the only sign is ``ECONNRESET``. So a message leaves the client's care only once the
-  backend is proven to have read it (``TIOCOUTQ`` readings, see ``outbox``); when a session
-  ends, what it wrote but cannot prove read fails *visibly* (``on_send_failed``, an error
-  event to JS), and what was never written whole stays queued for the next session: at most
-  once, never silently lost. The sender never waits for the backend: a poll that lasts as
-  long as the backend is slow is a livelock on a slow enough schedule; only ``close()``'s
-  bounded drain polls. A session whose connect failed fails its outbox visibly too.
+  retry (each candidate registered before ``connect`` creates its fd, so a session cancelled
+  while connecting still closes the socket ``withTimeout`` discards: the review's connect-race
+  leak), then launches its sender and runs the receive loop itself, on its own streams.
+- **Messages belong to a session**: ``sendMessage`` gives the message to the session that can
+  still write it (connecting or connected, FIN not yet sent), or keeps it for the next
+  session. A message is never carried from one connection to another: the backend's servers
+  and subscriptions are per connection.
+- **Ending a session gracefully** (close, disconnect): the sender writes what the session
+  accepted, whole frames only, then sends FIN (``shutdownOutput``). The backend reads up to
+  it and answers with its own FIN; the receive loop reads on until that EOF, so replies still
+  reach JS. That EOF proves every byte was read (see ``outbox``); ``ECONNRESET`` instead
+  proves nothing, so what was written then fails *visibly* (``on_send_failed``, an error
+  event to JS). A watchdog bounds the graceful end (``END_SECONDS``): a backend that stops
+  reading costs the caller that bound, then the session aborts (shutdownInput and Output
+  wake the read and a write blocked on a full buffer) and fails visibly what it cannot prove.
+- **The backend ends a session** (its FIN, a crash, a reset): the sender stops, and what was
+  not written, or written but not proven read, fails visibly.
 - **Public calls after close() throw** ``IllegalStateException``: no silent no-op.
-- **close()**, synchronous on the module's thread:
-  1. under the lock: ``closed = true`` (nothing new starts after this);
-  2. if messages are queued or unconfirmed and the session is connecting or connected, wait
-     until they are written and proven read, bounded by ``DRAIN_SECONDS``: a reload right
-     after a postMessage still delivers it, and a backend that is down or slow costs the
-     caller that bound, no more;
-  3. end the session (shutdown + cancel) and cancel the scope (the state collector);
-  4. join every coroutine the instance ever launched (``runBlocking`` on the caller). After
-     step 3 every one of them is runnable or waiting on something step 3 woke, so the join
-     ends as soon as they are scheduled. The join has a watchdog of ``JOIN_WATCHDOG_SECONDS``:
-     when it fires, close() records the stall and keeps waiting. Returning early would let a
-     coroutine act after close() returned (the review's last finding), and closing fds under
-     a running syscall would free numbers it may be about to use, so the watchdog reports, it
-     does not abandon. The one wait step 3 cannot end is a connect() stuck on the full accept
-     queue of a backend that stopped accepting; that stall is what the note is for;
-  5. fail visibly what is left in the outbox (each session's end already failed what it
-     wrote and could not prove read);
-  6. deliver ``Disconnecting`` then ``Disconnected`` to the observer itself, in order, after
-     its collector has stopped: the conflated collector could skip either, and JS must see
-     STOPPED on a final teardown.
+- **close()**, synchronous on the module's thread: mark closed; end the session gracefully
+  and wait for it (bounded by its watchdog); cancel the scope (the state collector); join every
+  coroutine the instance launched, with a watchdog (``JOIN_WATCHDOG_SECONDS``) that records a
+  stall and keeps waiting: returning early would let a coroutine act after close() returned
+  (the review's last finding); fail visibly anything left; then deliver ``Disconnecting`` and
+  ``Disconnected`` to the observer itself, in order, after its collector stopped (the
+  conflated collector could skip either, and JS must see STOPPED on a final teardown).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from contextlib import suppress
 
 import explorer
@@ -73,12 +55,13 @@ from models.ipc.android.instance import (
     MessageHandler,
     Outgoing,
     SendFailedHandler,
+    State,
     StateHandler,
     error_state,
 )
-from models.ipc.android.java import IllegalStateException, IOException, Monitor
+from models.ipc.android.java import EOFException, IllegalStateException, IOException, Monitor
 from models.ipc.android.localsocket import LocalSocket, SocketInputStream
-from models.ipc.android.outbox import Outbox, Session, is_reset
+from models.ipc.android.outbox import Sender, Session, is_reset
 from models.ipc.framing import FramingError, decode_length
 from models.kotlin import (
     CancellationException,
@@ -86,15 +69,20 @@ from models.kotlin import (
     TimeoutCancellationException,
     current_job,
     delay,
+    ensure_active,
     with_timeout,
 )
 
-DRAIN_SECONDS = 1.0
+END_SECONDS = 1.0
 JOIN_WATCHDOG_SECONDS = 2.0
 
 
 class ProposedIPC(ClientCore):
     """``NodeJSIPC`` redesigned; construct with :meth:`open`."""
+
+    #: The classes of a session and of its sender (a candidate fix may change either).
+    session_class: type[Session] = Session
+    sender_class: type[Sender] = Sender
 
     def __init__(self, host: Host, path: str, on_message: MessageHandler,
                  on_state: StateHandler | None, on_send_failed: SendFailedHandler) -> None:
@@ -102,8 +90,8 @@ class ProposedIPC(ClientCore):
         self.lock = Monitor(f"{host.name}.lock", host.tracer)
         self.session: Session | None = None
         self._sessions = 0
-        self.reconnect = False  # connect() came while the session was ending
-        self.outbox = Outbox(host.name, self.lock)
+        self.reconnect = False  # a connection was asked for while the session was ending
+        self.pending: deque[Outgoing] = deque()  # for the next session
         self._on_send_failed = on_send_failed
 
     @classmethod
@@ -111,10 +99,28 @@ class ProposedIPC(ClientCore):
                    on_state: StateHandler | None, on_send_failed: SendFailedHandler,
                    ) -> ProposedIPC:
         ipc = cls(host, path, on_message, on_state, on_send_failed)
-        # Every sample is forwarded: the initial Disconnected maps to no change in JS.
-        ipc.start_observer(skip_first=False)
+        ipc._start_state_observer()
         await ipc._connect()
         return ipc
+
+    def _start_state_observer(self) -> None:
+        """The collector forwards every sample but leading Disconnected ones: the initial
+        value says nothing happened, and delivered late (the collector is conflated) it
+        would read as "the backend went away" after the new connection's ready frame."""
+        if self._on_state is None:
+            return
+        connected_once = [False]
+
+        async def forward(state: State) -> None:
+            if state == DISCONNECTED and not connected_once[0]:
+                return
+            connected_once[0] = True
+            await self.deliver_state(state)
+
+        async def observe() -> None:
+            await self.state.flow.collect(forward)
+
+        self.launch(observe, "observer")
 
     # ----- public methods ------------------------------------------------------------------
 
@@ -136,14 +142,20 @@ class ProposedIPC(ClientCore):
     async def _send_message(self, message: Outgoing) -> None:
         async with self.lock:
             self._check_open("sendMessage")
-            self.outbox.add_locked(message)
+            session = self.session
+            if session is not None and session.accepting:
+                session.queue.append(message)
+                session.changed.wake_all()
+            else:
+                self.pending.append(message)
             self._want_connection_locked()
 
     async def _disconnect(self) -> None:
         async with self.lock:
             self._check_open("disconnect")
+            self.reconnect = False
             if self.session is not None:
-                await self._end_session_locked(self.session)
+                self._end_session_locked(self.session)
 
     # ----- sessions ------------------------------------------------------------------------
 
@@ -151,30 +163,51 @@ class ProposedIPC(ClientCore):
         session = self.session
         if session is None:
             self._start_session_locked()
-        elif session.ending:
+        elif session.ending or not session.accepting:
             self.reconnect = True
 
     def _start_session_locked(self) -> None:
         self._sessions += 1
-        session = Session(self._sessions)
+        session = self.session_class(self._sessions, self.host.name)
+        session.queue.extend(self.pending)
+        self.pending.clear()
         self.session, self.reconnect = session, False
         self.state.set_now(CONNECTING)
-        session.job = self.launch(lambda: self._run_session(session), "session")
+        # ATOMIC: the session's own end (closing its socket, failing its messages visibly)
+        # runs even when the session is cancelled before its coroutine started.
+        session.job = self.launch(lambda: self._run_session(session), "session", atomic=True)
 
-    async def _end_session_locked(self, session: Session) -> None:
-        """Wake everything the session waits on; the session closes its socket itself."""
+    def _end_session_locked(self, session: Session) -> None:
+        """Ask for a graceful end: the sender writes what is queued, then FIN; bounded."""
         if session.ending:
             return
         session.ending = True
-        self.outbox.changed.wake_all()  # a drain waiting in close() looks again
-        if session.connected and session.socket is not None:
+        session.changed.wake_all()
+        if session.connected:
             self.state.set_now(DISCONNECTING)
+        elif not session.queue:
+            assert session.job is not None
+            session.job.cancel()  # nothing to deliver: stop connecting now
+        session.watchdog = self.launch(lambda: self._bound_end(session), "end-watchdog")
+
+    async def _bound_end(self, session: Session) -> None:
+        """The graceful end's bound: a backend that does not answer in time is cut off."""
+        with suppress(CancellationException):
+            await delay(END_SECONDS)
+            async with self.lock:
+                await self._abort_locked(session)
+
+    async def _abort_locked(self, session: Session) -> None:
+        """End now: wake the blocked read and write, stop connecting."""
+        if session.aborted or session.job is None or session.job.is_completed:
+            return
+        session.aborted = True
+        session.changed.wake_all()
+        if session.connected and session.socket is not None:
             with suppress(IOException):
                 await session.socket.shutdown_input()
-                session.input_shut = True
             with suppress(IOException):
                 await session.socket.shutdown_output()
-        assert session.job is not None
         session.job.cancel()
 
     async def _run_session(self, session: Session) -> None:
@@ -190,24 +223,24 @@ class ProposedIPC(ClientCore):
         sock = await self._connect_with_retry(session)
         out, stream = sock.output_stream(), sock.input_stream()
         async with self.lock:
-            if session.ending:
+            if session.aborted:
                 return
             session.connected, session.input = True, stream
             self.state.set_now(CONNECTED)
-            session.sender = self.launch(
-                lambda: self.outbox.send_loop(session, sock, out, self._end_session_locked),
-                "send", parent=current_job())
+            sender = self.sender_class(session, sock, out, self.lock)
+            session.sender = self.launch(sender.run, "send", parent=current_job())
         await self._receive_loop(session, stream)
 
     async def _connect_with_retry(self, session: Session) -> LocalSocket:
         failures: list[IOException] = []
 
         async def attempt_until_connected() -> LocalSocket:
-            # Only this coroutine ever touches a candidate (ending a session shuts down a
-            # *connected* socket only), so no lock here; registering it first means that a
-            # connect which succeeds just as the session is cancelled (its value discarded by
-            # withTimeout) still leaves the socket where the session's end will close it.
+            # Only this coroutine touches a candidate until the session is connected, so no
+            # lock here; registering it first means that a connect which succeeds just as
+            # the session is cancelled (its value discarded by withTimeout) still leaves the
+            # socket where the session's end will close it.
             while True:
+                await ensure_active()  # a session cancelled before it connects stops here
                 candidate = LocalSocket(self.host)
                 session.socket = candidate
                 try:
@@ -228,11 +261,12 @@ class ProposedIPC(ClientCore):
 
     async def _end_of_session(self, session: Session) -> None:
         async with self.lock:
-            await self._end_session_locked(session)
+            session.ending = session.peer_done = True
+            session.changed.wake_all()
         if session.sender is not None:
             await self._wait_completed(session.sender)
-        unread = await self.outbox.unread_at_end(session)
-        failed: list[Outgoing] = []
+        if session.watchdog is not None:
+            session.watchdog.cancel()
         async with self.lock:
             if session.socket is not None:
                 with suppress(IOException):
@@ -240,25 +274,22 @@ class ProposedIPC(ClientCore):
                 session.socket = None
             if self.session is session:
                 self.session = None
+            failed = session.take_undelivered()
             if not self.closed:
-                failed = self._settle_locked(session)
-        for message in unread:
-            await self._on_send_failed(message, "the connection ended before the backend read it")
+                self._settle_locked(session)
+        reason = (f"connect failed: {session.failure}" if session.failure is not None
+                  else "the connection ended before the backend confirmed it")
         for message in failed:
-            await self._on_send_failed(message, f"connect failed: {session.failure}")
+            await self._on_send_failed(message, reason)
 
-    def _settle_locked(self, session: Session) -> list[Outgoing]:
+    def _settle_locked(self, session: Session) -> None:
         """After a session: its end state, and a new session if one is still wanted."""
         if session.failure is not None:
-            failed = self.outbox.take_all_locked()
             self.state.set_now(error_state(session.failure))
-            if self.reconnect:
-                self._start_session_locked()
-            return failed
-        self.state.set_now(DISCONNECTED)
-        if self.reconnect or self.outbox:
+        else:
+            self.state.set_now(DISCONNECTED)
+        if self.reconnect or self.pending:
             self._start_session_locked()
-        return []
 
     async def _wait_completed(self, job: Job) -> None:
         """``withContext(NonCancellable) { job.join() }``: the session is ending anyway."""
@@ -277,19 +308,16 @@ class ProposedIPC(ClientCore):
     # ----- the receive loop: the session coroutine, once connected ---------------------------
 
     async def _receive_loop(self, session: Session, stream: SocketInputStream) -> None:
-        job = current_job()
         prefix = bytearray(4)
         while True:
-            await self.tracer.point("isActive")
-            if not job.is_active:
-                return
             try:
                 await stream.read_fully(prefix, 0, 4)
                 body = bytearray(decode_length(bytes(prefix)))
                 await stream.read_fully(body, 0, len(body))
-            except IOException as exc:  # EOF, reset, or our own shutdown: the session is over
+            except IOException as exc:  # EOF, reset, or our own shutdown: the input is over
                 async with self.lock:
                     session.reset |= is_reset(exc)
+                    session.eof = not session.reset and _is_eof(exc)
                 return
             except FramingError:
                 return  # a frame we cannot read: the stream is out of step
@@ -303,18 +331,18 @@ class ProposedIPC(ClientCore):
                 return  # Closeable: a second close does nothing
             self.closed = True
             session = self.session
-        if session is not None and not session.ending and (self.outbox or session.unconfirmed):
-            await self.outbox.drain(session, DRAIN_SECONDS)
-        async with self.lock:
-            if self.session is not None:
-                await self._end_session_locked(self.session)
+            if session is not None:
+                self._end_session_locked(session)
+        if session is not None and session.job is not None:
+            await self._wait_completed(session.job)
         await self.tracer.point("scope.cancel")
         self.scope.cancel()
         await self._join_every_coroutine()
         async with self.lock:
             assert self.session is None or self.session.socket is None, "a socket outlived close"
             self.session = None
-            failed = self.outbox.take_all_locked()
+            failed = list(self.pending)
+            self.pending.clear()
             self.state.set_now(DISCONNECTED)
         for message in failed:
             await self._on_send_failed(message, "closed before it could be sent")
@@ -337,3 +365,8 @@ class ProposedIPC(ClientCore):
         while index < len(self.jobs):  # a job launched meanwhile is joined too
             await self.jobs[index].join()
             index += 1
+
+
+def _is_eof(exc: IOException) -> bool:
+    """The read ended at the end of the stream, not in an error."""
+    return isinstance(exc, EOFException)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import errno
 
 import explorer
-from models.ipc.backend.connection import Connection
+from models.ipc.backend.connection import Connection, NodeLoop
 from models.ipc.backend.manager import Listener, Manager
 from models.ipc.backend.servers import ControlServer, Registry, RpcServer
+from models.ipc.observe import Observations
 from models.kernel import Kernel, Process
 
 #: The manager event the app subscribes to unless told otherwise.
@@ -23,13 +24,15 @@ class Generation:
     """One run of the Node process: from start to its exit."""
 
     def __init__(self, number: int, proc: Process, close_event: bool, rpc_path: str,
-                 control_path: str, registry: Registry, delivered: list[str]) -> None:
+                 control_path: str, registry: Registry) -> None:
         self.number = number
         self.proc = proc
         self.manager = Manager()
-        self.control = ControlServer(proc, control_path, number, close_event, registry)
-        self.rpc = RpcServer(proc, rpc_path, number, close_event, registry, self.manager,
-                             delivered)
+        self.loop = NodeLoop(proc.name)
+        self.control = ControlServer(proc, control_path, number, close_event, registry,
+                                     self.loop)
+        self.rpc = RpcServer(proc, rpc_path, number, close_event, registry, self.loop,
+                             self.manager)
         self.listening = False
 
     @property
@@ -45,13 +48,16 @@ class Backend:
     """
 
     def __init__(self, kernel: Kernel, rpc_path: str, control_path: str, *,
-                 old_backend: bool = False, delivered: list[str] | None = None) -> None:
+                 old_backend: bool = False, observations: Observations | None = None) -> None:
         self.kernel = kernel
         self.rpc_path = rpc_path
         self.control_path = control_path
         self.old_backend = old_backend
-        self.delivered: list[str] = [] if delivered is None else delivered
-        self.registry = Registry()
+        self.registry = Registry(observations)
+        #: fact numbers at which the backend stopped being able to take messages (a crash,
+        #: an event-loop stall), for invariants that ask whether it was up all along
+        self.outages: list[int] = []
+        self.crashes: list[int] = []  # fact numbers of the crashes alone
         self.generations: list[Generation] = []
 
     # ----- lifecycle (called by the environment task) --------------------------------------
@@ -61,7 +67,7 @@ class Backend:
         number = len(self.generations) + 1
         name = "backend" if number == 1 else f"backend#{number}"
         gen = Generation(number, self.kernel.process(name), not self.old_backend,
-                         self.rpc_path, self.control_path, self.registry, self.delivered)
+                         self.rpc_path, self.control_path, self.registry)
         self.generations.append(gen)
         suffix = "" if number == 1 else f"@{number}"
         explorer.spawn(self._boot, gen, delay, name=f"backend/main{suffix}", daemon=True)
@@ -70,7 +76,16 @@ class Backend:
         """The process dies: the kernel closes all its fds; no JavaScript runs any more."""
         gen = self.current
         if gen is not None:
+            self.outages.append(self.registry.observations.tick())
+            self.crashes.append(self.outages[-1])
             gen.proc.exit()
+
+    def stall(self, seconds: float) -> None:
+        """The event loop is busy for ``seconds``: nothing is read, written or accepted."""
+        gen = self.current
+        if gen is not None:
+            self.outages.append(self.registry.observations.tick())
+            gen.loop.stall(seconds)
 
     def restart(self) -> None:
         """A new process, if the current one is dead (a live backend is left alone)."""
@@ -127,6 +142,22 @@ class Backend:
     def listening(self) -> bool:
         gen = self.current
         return gen is not None and gen.listening
+
+    def unavailable(self, connection: int | None = None) -> str | None:
+        """Why the backend cannot take a message now (on RPC connection ``connection``, when
+        given), or None when it can: running, listening, reading, the connection open."""
+        gen = self.current
+        if gen is None:
+            return "the backend was not running"
+        if not gen.listening:
+            return "the backend was not listening yet"
+        if gen.loop.busy:
+            return "the backend was not reading (its event loop was busy)"
+        if connection is not None:
+            conn = next((c for c in self.connections("rpc") if c.number == connection), None)
+            if conn is None or not conn.open or conn.ending:
+                return "its connection had ended on the backend's side"
+        return None
 
     def connections(self, role: str | None = None) -> tuple[Connection, ...]:
         """Every connection ever accepted (all processes), in accept order."""

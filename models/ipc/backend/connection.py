@@ -37,6 +37,36 @@ def take_frames(buf: bytearray) -> list[str]:
     return texts
 
 
+class NodeLoop:
+    """Node's one JavaScript thread: while it is busy (a long synchronous task, a stall), no
+    connection reads, writes or accepts; the kernel keeps queueing bytes meanwhile."""
+
+    def __init__(self, name: str) -> None:
+        self.busy = False
+        self.stalls = 0  # how many times it has been busy so far
+        self._free = explorer.WaitQueue(f"{name} event loop to be free")
+
+    def stall(self, seconds: float) -> None:
+        """Busy for ``seconds`` of virtual time (a stall already under way goes on)."""
+        if self.busy:
+            return
+        self.busy = True
+        self.stalls += 1
+        explorer.call_later(seconds, "the backend's event loop is free again", self._resume)
+
+    def _resume(self) -> None:
+        self.busy = False
+        self._free.wake_all()
+
+    async def turn(self) -> bool:
+        """Wait until JavaScript can run; True if it had to wait."""
+        waited = False
+        while self.busy:
+            waited = True
+            await self._free.wait("node.busy", cancellable=False)
+        return waited
+
+
 class Connection:
     """A connection's socket, framing and message port, with its reader and writer tasks.
 
@@ -46,8 +76,10 @@ class Connection:
     """
 
     def __init__(self, proc: Process, fd: int, role: str, number: int, generation: int,
-                 close_event: bool) -> None:
+                 close_event: bool, loop: NodeLoop | None = None, seq: int = 0) -> None:
         self.proc = proc
+        self.loop = loop or NodeLoop(f"{role}-conn#{number}")
+        self.seq = seq  # the order of its accept among the world's facts
         self.fd = fd
         self.role = role
         self.number = number
@@ -68,7 +100,11 @@ class Connection:
         self.cleaned_up = False  # the close handlers (server cleanup) ran
         self.why = ""  # why the connection ended: "eof", "EPIPE", "framing error", ...
         self.sent = 0
+        self.written: list[str] = []  # texts whose frame went wholly into the socket
         self.dropped: list[str] = []  # texts written after the socket ended: they go nowhere
+        #: the app's FIN (or release) was already queued when the event loop came back from a
+        #: stall: a frame cut by it was cut while the backend was not reading
+        self.cut_while_stalled = False
 
     @property
     def open(self) -> bool:
@@ -96,6 +132,9 @@ class Connection:
             if self.destroyed:
                 return
             if self._outgoing:
+                await self.loop.turn()
+                if self.destroyed:
+                    return
                 if not await self._write_one(self._outgoing.popleft()):
                     return
                 continue
@@ -109,6 +148,7 @@ class Connection:
             await self.destroy(errno.errorcode.get(exc.errno or 0, str(exc)))
             return False
         self.sent += 1
+        self.written.append(decode_body(frame[PREFIX_SIZE:]))
         return True
 
     async def _end_our_side(self) -> None:
@@ -127,6 +167,10 @@ class Connection:
         while True:
             try:
                 await self.proc.wait_readable(self.fd)
+                if await self.loop.turn():
+                    self._note_cut_while_stalled()
+                if self.destroyed:
+                    return
                 chunk = await self.proc.read(self.fd, READ_CHUNK)
             except OSError as exc:
                 if not self.destroyed:
@@ -138,6 +182,11 @@ class Connection:
             buf += chunk
             if not await self._deliver(buf):
                 return
+
+    def _note_cut_while_stalled(self) -> None:
+        info = self.proc.socket_info(self.fd)
+        if info is not None and info.peer_eof_queued:
+            self.cut_while_stalled = True
 
     async def _deliver(self, buf: bytearray) -> bool:
         try:

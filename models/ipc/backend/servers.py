@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 
 import explorer
-from models.ipc.backend.connection import Connection
+from models.ipc.backend.connection import Connection, NodeLoop
 from models.ipc.backend.manager import Manager, ReflectorServer
+from models.ipc.observe import Observations
 from models.kernel import Process
 
 #: Control frames that stay true for every later client (SimpleRpcServer's terminal frame).
@@ -25,10 +26,12 @@ def control_frame(kind: str) -> str:
 
 
 class Registry:
-    """Every connection the backend ever accepted, across restarts, numbered per role."""
+    """Every connection the backend ever accepted, across restarts, numbered per role; and
+    where facts for invariants go."""
 
-    def __init__(self) -> None:
+    def __init__(self, observations: Observations | None = None) -> None:
         self.connections: list[Connection] = []
+        self.observations = observations or Observations()
 
     def next_number(self, role: str) -> int:
         return 1 + sum(1 for c in self.connections if c.role == role)
@@ -38,8 +41,9 @@ class Server:
     """``ServerHelper``: a listening socket on ``path`` and a loop accepting connections."""
 
     def __init__(self, role: str, proc: Process, path: str, generation: int,
-                 close_event: bool, registry: Registry) -> None:
+                 close_event: bool, registry: Registry, loop: NodeLoop) -> None:
         self.role = role
+        self.loop = loop
         self.proc = proc
         self.path = path
         self.generation = generation
@@ -59,10 +63,11 @@ class Server:
     async def _accept_loop(self) -> None:
         assert self.fd is not None
         while True:
+            await self.loop.turn()  # libuv accepts from the event loop
             fd = await self.proc.accept(self.fd)
             number = self.registry.next_number(self.role)
             conn = Connection(self.proc, fd, self.role, number, self.generation,
-                              self.close_event)
+                              self.close_event, self.loop, self.registry.observations.tick())
             self.registry.connections.append(conn)
             self.on_connection(conn)
             conn.start()
@@ -75,10 +80,9 @@ class RpcServer(Server):
     """``ComapeoRpc``: each connection gets a core server (on the manager) and a services one."""
 
     def __init__(self, proc: Process, path: str, generation: int, close_event: bool,
-                 registry: Registry, manager: Manager, delivered: list[str]) -> None:
-        super().__init__("rpc", proc, path, generation, close_event, registry)
+                 registry: Registry, loop: NodeLoop, manager: Manager) -> None:
+        super().__init__("rpc", proc, path, generation, close_event, registry, loop)
         self.manager = manager
-        self.delivered = delivered
         self.servers: dict[int, tuple[ReflectorServer, ...]] = {}
 
     def on_connection(self, conn: Connection) -> None:
@@ -87,7 +91,7 @@ class RpcServer(Server):
         self.servers[conn.number] = (core, services)
 
         def on_message(text: str) -> None:
-            self.delivered.append(text)
+            self.registry.observations.deliver(text, conn.number)
             core.handle(text)
             services.handle(text)
 
@@ -106,8 +110,8 @@ class ControlServer(Server):
     """``SimpleRpcServer``: broadcasts to every client and replays state to late clients."""
 
     def __init__(self, proc: Process, path: str, generation: int, close_event: bool,
-                 registry: Registry) -> None:
-        super().__init__("control", proc, path, generation, close_event, registry)
+                 registry: Registry, loop: NodeLoop) -> None:
+        super().__init__("control", proc, path, generation, close_event, registry, loop)
         self.clients: list[Connection] = []
         self.phase = "pre-listening"
         self.terminal: str | None = None

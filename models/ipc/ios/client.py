@@ -89,6 +89,11 @@ class IOSClient:
     def _call(self, op: str) -> None:
         self.observations.calls.append(
             Call(self.record.instance, op, on_closed_instance=self.record.close_returned))
+        if op in ("connect", "sendMessage"):
+            self.record.wanted = True
+            self.record.wanted_seq = self.observations.tick()
+        elif op == "disconnect":
+            self.record.wanted = False
 
     def _set(self, state: IOSState) -> None:
         self.state = state
@@ -131,7 +136,7 @@ class IOSClient:
 
     async def connect(self) -> None:
         self._call("connect")
-        await self._connect()
+        await self._acting(self._connect)
 
     async def _connect(self) -> None:
         await self._locked()
@@ -147,12 +152,21 @@ class IOSClient:
 
     async def send_message(self, text: str) -> None:
         self._call("sendMessage")
-        await self._connect()
+        await self._acting(self._connect)
         self.send_queue.run_async("sendMessageInternal", self._weak(self._sender(text)))
 
     async def disconnect(self) -> None:
         self._call("disconnect")
-        await self._disconnect()
+        await self._acting(self._disconnect)
+
+    async def _acting(self, body: Body) -> None:
+        """Run a public method's body as this instance's act (its syscalls are the instance's)."""
+        acting = self.observations.acting
+        acting.append(self.record.instance)
+        try:
+            await body()
+        finally:
+            acting.pop()
 
     async def _disconnect(self) -> None:
         await self._locked()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from models.ipc.framing import frame_type
 from models.ipc.ios.client import IOSClient
-from models.ipc.observe import Observations, Posted
+from models.ipc.observe import Observations
 from models.kernel import Kernel, Process
 
 #: Control frame type -> the service's state (``NodeJSService.deriveState``, runtime running).
@@ -109,9 +109,7 @@ class IOSModule:
 
     async def post_message(self, text: str) -> None:
         ipc = self.ipc
-        posted = Posted(len(self.observations.posted), text,
-                        -1 if ipc is None else ipc.record.instance)
-        self.observations.posted.append(posted)
+        posted = self.observations.new_post(text, -1 if ipc is None else ipc.record.instance)
         if ipc is not None:
             await ipc.send_message(text)
         posted.returned = True

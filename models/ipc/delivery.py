@@ -1,0 +1,86 @@
+"""Which backend connection each posted message belongs to, and which posts each connection's
+deliveries match, for the delivery invariants.
+
+Invariant: a pure function of the world's observations: a post belongs to the connection that
+was open (on both sides) for its client instance when JS posted it, or, when there was none,
+to the instance's next RPC connection accepted after it (and before it failed visibly, if it
+did); the deliveries of a connection are
+matched to the posts that belong to it, in posting order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from models.ipc.observe import Delivery, Posted
+from models.ipc.world import World
+
+
+@attrs.frozen
+class Mismatch:
+    """A delivery that matched no post of its session, in order: what arrived where, why."""
+
+    text: str
+    connection: int
+    why: str
+
+
+@attrs.frozen
+class Matching:
+    matched: frozenset[int]  # idents of the posts delivered in their session, in order
+    mismatches: tuple[Mismatch, ...]
+
+
+def _owners(world: World) -> dict[int, int | None]:
+    """RPC connection number -> the client instance at its other end (None: unknown)."""
+    owners: dict[int, int | None] = {}
+    for conn in world.connections("rpc"):
+        client = world.client_of(conn)
+        owners[conn.number] = None if client is None else client.instance
+    return owners
+
+
+def _session(post: Posted, owners: dict[int, int | None], accepted: dict[int, int]) -> int | None:
+    if post.session is not None:
+        return post.session
+    # a post that failed visibly before a connection was accepted does not belong to it
+    until = post.failure_seq if post.failed_visibly else None
+    later = [n for n, owner in owners.items() if owner == post.instance
+             and accepted[n] > post.seq and (until is None or accepted[n] < until)]
+    return min(later) if later else None
+
+
+def match(world: World) -> Matching:
+    owners = _owners(world)
+    accepted = {c.number: c.seq for c in world.connections("rpc")}
+    sessions = {p.ident: _session(p, owners, accepted) for p in world.observations.posted}
+    by_connection: dict[int, list[Delivery]] = {}
+    for delivery in world.observations.deliveries:
+        by_connection.setdefault(delivery.connection, []).append(delivery)
+    matched: set[int] = set()
+    mismatches: list[Mismatch] = []
+    for number, deliveries in by_connection.items():
+        expected = [p for p in world.observations.posted if sessions[p.ident] == number]
+        _match_connection(number, deliveries, expected, world.observations.posted, matched,
+                          mismatches)
+    return Matching(frozenset(matched), tuple(mismatches))
+
+
+def _match_connection(number: int, deliveries: Sequence[Delivery], expected: Sequence[Posted],
+                      every: Sequence[Posted], matched: set[int],
+                      mismatches: list[Mismatch]) -> None:
+    cursor = 0
+    for delivery in deliveries:
+        k = next((k for k in range(cursor, len(expected)) if expected[k].text == delivery.text),
+                 None)
+        if k is not None:
+            matched.add(expected[k].ident)
+            cursor = k + 1
+            continue
+        earlier = any(p.text == delivery.text for p in expected[:cursor])
+        posted = any(p.text == delivery.text for p in every)
+        why = ("again, or out of order" if earlier else
+               "in a session it was not posted to" if posted else "though nobody posted it")
+        mismatches.append(Mismatch(delivery.text, number, why))
