@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.database import ExampleDatabase
 
 from explorer import corpus
+from explorer._gc import old_objects_frozen
 from explorer.errors import ExplorerInternalError
 from explorer.model import Model
 from explorer.records import OutcomeKind, SearchStats, Settings, Trace
@@ -201,9 +202,10 @@ def explore(model: Model, variant: str, *, name: str | None = None,
         corpus.replay_saved(settings.database, name, target, tally)
     if test is None:
         test = inner_test(name, scenarios, schedules, lambda: target)
-    Probe(target, tally, progress, collecting=True).drive(test, settings)
-    findings = tuple(_shrunk(name, target, key, seen, tally, settings)
-                     for key, seen in tally.seen.items())
+    with old_objects_frozen():  # the collector scans the search's objects, not the heap
+        Probe(target, tally, progress, collecting=True).drive(test, settings)
+        findings = tuple(_shrunk(name, target, key, seen, tally, settings)
+                         for key, seen in tally.seen.items())
     if settings.uses_database:
         corpus.save(settings.database, name, findings)
     return Exploration(name, model.name, variant, tally.examples, tally.steps, findings,
