@@ -131,7 +131,7 @@ class Execution:
         self.progress: list[int] = []  # steps at which a task started or finished
         self.outcome: Outcome | None = None
         self.violations: list[Outcome] = []  # recorded without ending the run (see stop_on)
-        self._violated: set[str] = set()
+        self._unviolated = list(safety)  # the step invariants still checked after every step
         self.stop_on = None if settings.stop_on is None else frozenset(settings.stop_on)
         self.failure: BaseException | None = None  # a choice source's error
         self.interrupt: BaseException | None = None  # KeyboardInterrupt or SystemExit
@@ -277,15 +277,19 @@ class Execution:
             self._end(Outcome(OutcomeKind.STEP_BOUND, self._step_bound_cause(),
                               step=len(steps) - 1))
             return True
-        return bool(self.safety) and self._check_safety()
+        return bool(self._unviolated) and self._check_safety()
 
     def _check_safety(self) -> bool:
-        violated = self._violated
-        for name, check in self.safety:
-            if name in violated:
-                continue  # recorded already: its first violation is what counts
-            outcome = self._evaluate(name, check)
-            if outcome is not None and self._violation(name, outcome):
+        for name, check in self._unviolated:
+            try:
+                message = check()
+            except Exception as exc:
+                outcome = self._raised(name, exc)
+            else:
+                if message is None:
+                    continue  # the common case, kept cheap: every invariant, every step
+                outcome = self._verdict(name, message)
+            if self._violation(name, outcome):
                 return True
         return False
 
@@ -294,21 +298,28 @@ class Execution:
         if outcome.kind is OutcomeKind.CRASH or self.stop_on is None or name in self.stop_on:
             self._end(outcome)
             return True
-        self._violated.add(name)
+        self._unviolated = [(n, check) for n, check in self._unviolated if n != name]
         self.violations.append(outcome)
         return False
 
     def _evaluate(self, name: str, check: Callable[[], str | None]) -> Outcome | None:
         """One invariant's verdict; an invariant that raises is a crash of the model."""
-        step = len(self.steps) - 1
         try:
             message = check()
         except Exception as exc:
-            text = _model_traceback(exc)
-            return Outcome(OutcomeKind.CRASH, f"invariant {name} raised {exc!r}", name, step,
-                           traceback=text)
+            return self._raised(name, exc)
         if message is None:
             return None
+        return self._verdict(name, message)
+
+    def _raised(self, name: str, exc: Exception) -> Outcome:
+        """An invariant that raises is a crash of the model."""
+        return Outcome(OutcomeKind.CRASH, f"invariant {name} raised {exc!r}", name,
+                       len(self.steps) - 1, traceback=_model_traceback(exc))
+
+    def _verdict(self, name: str, message: object) -> Outcome:
+        """The outcome of an invariant that did not return None."""
+        step = len(self.steps) - 1
         if not isinstance(message, str) or not message:
             text = (f"invariant {name} returned {message!r}: an invariant returns None when it "
                     "holds, or a non-empty string saying what went wrong")
