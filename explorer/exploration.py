@@ -24,7 +24,7 @@ from explorer._gc import old_objects_frozen
 from explorer.errors import ExplorerInternalError
 from explorer.model import Model
 from explorer.records import OutcomeKind, SearchStats, Settings, Trace
-from explorer.runner import RunResult, check_variant, checked_invariants, run
+from explorer.runner import RunResult, check_variant, checked_invariants, run_checked
 from explorer.shrinking import SHRINK_RUNS, Shrinker, quality
 from explorer.sources.base import ChoiceSource
 from explorer.sources.hypothesis import Schedule, schedules
@@ -159,11 +159,12 @@ class Target:
         check_variant(model, variant)
         self.model, self.variant = model, variant
         self.settings = attrs.evolve(settings, stop_on=())
-        self.invariants = tuple(i.name for i in checked_invariants(model, variant, invariants))
+        self.checked = checked_invariants(model, variant, invariants)
+        self.invariants = tuple(i.name for i in self.checked)
 
     def run(self, scenario: Any, source: Any, settings: Settings | None = None) -> RunResult:
-        return run(self.model, self.variant, scenario, source, settings or self.settings,
-                   invariants=self.invariants)
+        return run_checked(self.model, self.variant, self.checked, scenario, source,
+                           settings or self.settings)
 
     def settings_for(self, key: str) -> Settings:
         """Runs about finding ``key`` end at its violation (or go on to the deadlock, crash or
