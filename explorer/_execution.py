@@ -118,6 +118,7 @@ class Execution:
         self.source = source
         self.trust_primitives = trust_primitives
         self.settings = settings
+        self.max_steps = settings.max_steps
         self.early_timers = settings.timers == "early"
         self.safety = safety
         self.quiescence = quiescence
@@ -273,7 +274,7 @@ class Execution:
         """Record a step and check safety; True when the run has ended."""
         steps = self.steps
         steps.append((tid, label, detail, self.clock.now, touches))
-        if len(steps) > self.settings.max_steps:
+        if len(steps) > self.max_steps:
             self._end(Outcome(OutcomeKind.STEP_BOUND, self._step_bound_cause(),
                               step=len(steps) - 1))
             return True
@@ -352,11 +353,16 @@ class Execution:
                     if not 0 <= index < count:
                         raise IndexError(f"choice source {self.source!r} chose option {index} "
                                          f"of {count}")
-                    pick = options[index]
+                    if index < tasks:  # options[index], without the call
+                        j = start + index
+                        pick = runnable[j - tasks if j >= tasks else j]
+                    else:
+                        pick = TIMER
                     self.decisions[len(self.steps) - 1] = (
                         index, pick, count, runnable[start] if tasks else TIMER, continuing, ctid)
                 if pick != TIMER:
-                    return self._resume(self.tasks[pick])
+                    rec = self.tasks[pick]
+                    return rec if rec.predicate is None else self._resume(rec)
                 if self._fire_timer():
                     return None
         except BaseException as exc:  # a source or engine failure must never reach model code
@@ -367,10 +373,10 @@ class Execution:
             return None
 
     def _resume(self, rec: TaskRecord) -> TaskRecord:
-        if rec.predicate is not None:  # its predicate holds: the wait is over
-            rec.predicate = None
-            rec.state, rec.waits_on = State.ENABLED, ""
-            self.until.remove(rec)
+        """A task picked in a predicate wait: its predicate holds, so the wait is over."""
+        rec.predicate = None
+        rec.state, rec.waits_on = State.ENABLED, ""
+        self.until.remove(rec)
         return rec
 
     def _refresh_waits(self) -> bool:
