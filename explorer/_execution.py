@@ -118,6 +118,7 @@ class Execution:
         self.source = source
         self.trust_primitives = trust_primitives
         self.settings = settings
+        self.max_steps = settings.max_steps
         self.early_timers = settings.timers == "early"
         self.safety = safety
         self.quiescence = quiescence
@@ -131,7 +132,7 @@ class Execution:
         self.progress: list[int] = []  # steps at which a task started or finished
         self.outcome: Outcome | None = None
         self.violations: list[Outcome] = []  # recorded without ending the run (see stop_on)
-        self._violated: set[str] = set()
+        self._unviolated = list(safety)  # the step invariants still checked after every step
         self.stop_on = None if settings.stop_on is None else frozenset(settings.stop_on)
         self.failure: BaseException | None = None  # a choice source's error
         self.interrupt: BaseException | None = None  # KeyboardInterrupt or SystemExit
@@ -273,19 +274,23 @@ class Execution:
         """Record a step and check safety; True when the run has ended."""
         steps = self.steps
         steps.append((tid, label, detail, self.clock.now, touches))
-        if len(steps) > self.settings.max_steps:
+        if len(steps) > self.max_steps:
             self._end(Outcome(OutcomeKind.STEP_BOUND, self._step_bound_cause(),
                               step=len(steps) - 1))
             return True
-        return bool(self.safety) and self._check_safety()
+        return bool(self._unviolated) and self._check_safety()
 
     def _check_safety(self) -> bool:
-        violated = self._violated
-        for name, check in self.safety:
-            if name in violated:
-                continue  # recorded already: its first violation is what counts
-            outcome = self._evaluate(name, check)
-            if outcome is not None and self._violation(name, outcome):
+        for name, check in self._unviolated:
+            try:
+                message = check()
+            except Exception as exc:
+                outcome = self._raised(name, exc)
+            else:
+                if message is None:
+                    continue  # the common case, kept cheap: every invariant, every step
+                outcome = self._verdict(name, message)
+            if self._violation(name, outcome):
                 return True
         return False
 
@@ -294,21 +299,28 @@ class Execution:
         if outcome.kind is OutcomeKind.CRASH or self.stop_on is None or name in self.stop_on:
             self._end(outcome)
             return True
-        self._violated.add(name)
+        self._unviolated = [(n, check) for n, check in self._unviolated if n != name]
         self.violations.append(outcome)
         return False
 
     def _evaluate(self, name: str, check: Callable[[], str | None]) -> Outcome | None:
         """One invariant's verdict; an invariant that raises is a crash of the model."""
-        step = len(self.steps) - 1
         try:
             message = check()
         except Exception as exc:
-            text = _model_traceback(exc)
-            return Outcome(OutcomeKind.CRASH, f"invariant {name} raised {exc!r}", name, step,
-                           traceback=text)
+            return self._raised(name, exc)
         if message is None:
             return None
+        return self._verdict(name, message)
+
+    def _raised(self, name: str, exc: Exception) -> Outcome:
+        """An invariant that raises is a crash of the model."""
+        return Outcome(OutcomeKind.CRASH, f"invariant {name} raised {exc!r}", name,
+                       len(self.steps) - 1, traceback=_model_traceback(exc))
+
+    def _verdict(self, name: str, message: object) -> Outcome:
+        """The outcome of an invariant that did not return None."""
+        step = len(self.steps) - 1
         if not isinstance(message, str) or not message:
             text = (f"invariant {name} returned {message!r}: an invariant returns None when it "
                     "holds, or a non-empty string saying what went wrong")
@@ -341,11 +353,16 @@ class Execution:
                     if not 0 <= index < count:
                         raise IndexError(f"choice source {self.source!r} chose option {index} "
                                          f"of {count}")
-                    pick = options[index]
+                    if index < tasks:  # options[index], without the call
+                        j = start + index
+                        pick = runnable[j - tasks if j >= tasks else j]
+                    else:
+                        pick = TIMER
                     self.decisions[len(self.steps) - 1] = (
                         index, pick, count, runnable[start] if tasks else TIMER, continuing, ctid)
                 if pick != TIMER:
-                    return self._resume(self.tasks[pick])
+                    rec = self.tasks[pick]
+                    return rec if rec.predicate is None else self._resume(rec)
                 if self._fire_timer():
                     return None
         except BaseException as exc:  # a source or engine failure must never reach model code
@@ -356,10 +373,10 @@ class Execution:
             return None
 
     def _resume(self, rec: TaskRecord) -> TaskRecord:
-        if rec.predicate is not None:  # its predicate holds: the wait is over
-            rec.predicate = None
-            rec.state, rec.waits_on = State.ENABLED, ""
-            self.until.remove(rec)
+        """A task picked in a predicate wait: its predicate holds, so the wait is over."""
+        rec.predicate = None
+        rec.state, rec.waits_on = State.ENABLED, ""
+        self.until.remove(rec)
         return rec
 
     def _refresh_waits(self) -> bool:

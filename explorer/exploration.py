@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 from hypothesis.database import ExampleDatabase
 
 from explorer import corpus
+from explorer._gc import old_objects_frozen
 from explorer.errors import ExplorerInternalError
 from explorer.model import Model
 from explorer.records import OutcomeKind, SearchStats, Settings, Trace
-from explorer.runner import RunResult, check_variant, checked_invariants, run
+from explorer.runner import RunResult, check_variant, checked_invariants, run_checked
 from explorer.shrinking import SHRINK_RUNS, Shrinker, quality
 from explorer.sources.base import ChoiceSource
 from explorer.sources.hypothesis import Schedule, schedules
@@ -158,11 +159,12 @@ class Target:
         check_variant(model, variant)
         self.model, self.variant = model, variant
         self.settings = attrs.evolve(settings, stop_on=())
-        self.invariants = tuple(i.name for i in checked_invariants(model, variant, invariants))
+        self.checked = checked_invariants(model, variant, invariants)
+        self.invariants = tuple(i.name for i in self.checked)
 
     def run(self, scenario: Any, source: Any, settings: Settings | None = None) -> RunResult:
-        return run(self.model, self.variant, scenario, source, settings or self.settings,
-                   invariants=self.invariants)
+        return run_checked(self.model, self.variant, self.checked, scenario, source,
+                           settings or self.settings)
 
     def settings_for(self, key: str) -> Settings:
         """Runs about finding ``key`` end at its violation (or go on to the deadlock, crash or
@@ -201,9 +203,10 @@ def explore(model: Model, variant: str, *, name: str | None = None,
         corpus.replay_saved(settings.database, name, target, tally)
     if test is None:
         test = inner_test(name, scenarios, schedules, lambda: target)
-    Probe(target, tally, progress, collecting=True).drive(test, settings)
-    findings = tuple(_shrunk(name, target, key, seen, tally, settings)
-                     for key, seen in tally.seen.items())
+    with old_objects_frozen():  # the collector scans the search's objects, not the heap
+        Probe(target, tally, progress, collecting=True).drive(test, settings)
+        findings = tuple(_shrunk(name, target, key, seen, tally, settings)
+                         for key, seen in tally.seen.items())
     if settings.uses_database:
         corpus.save(settings.database, name, findings)
     return Exploration(name, model.name, variant, tally.examples, tally.steps, findings,

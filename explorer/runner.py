@@ -135,10 +135,17 @@ def run(
     """
     check_variant(model, variant)
     chosen = checked_invariants(model, variant, invariants)
+    return run_checked(model, variant, chosen, scenario, source, settings or Settings())
+
+
+def run_checked(model: Model, variant: str, chosen: tuple[Invariant, ...], scenario: Any,
+                source: ChoiceSource, settings: Settings) -> RunResult:
+    """:func:`run` with its variant and invariants already checked: a search checks them
+    once, not for every one of its runs."""
     world = model.build(variant, scenario)
     safety = [(i.name, functools.partial(i.check, world)) for i in chosen if i.at == "step"]
     rest = [(i.name, functools.partial(i.check, world)) for i in chosen if i.at != "step"]
-    execution = Execution(source, settings or Settings(), safety, rest,
+    execution = Execution(source, settings, safety, rest,
                           trust_primitives=model.footprints)
     try:
         execution.run(functools.partial(model.main, world))

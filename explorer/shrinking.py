@@ -28,6 +28,7 @@ from typing import Any
 
 from explorer.records import OutcomeKind
 from explorer.runner import RunResult
+from explorer.shrink_memo import Key, RunMemo
 from explorer.sources.base import ChoiceSource
 from explorer.sources.prechosen import PrechosenChoices
 from explorer.sources.rules import Rule, RuleSource
@@ -61,6 +62,10 @@ class Shrinker:
         self.runs = 0
         livelock = start.outcome.kind is OutcomeKind.STEP_BOUND
         self.budget = max(1, budget // 10) if livelock else budget
+        self.memo = RunMemo()  # not seeded with ``start``: it may come from other settings
+        #: Candidates not run because an identical run was made before (counted in ``runs``,
+        #: so the shrinker goes exactly as it would have run them).
+        self.skipped = 0
 
     @property
     def exhausted(self) -> bool:
@@ -72,17 +77,24 @@ class Shrinker:
 
     def consider(self, scenario: Any, choices: tuple[int, ...]) -> bool:
         """Run the candidate decisions; keep them if they make the finding and are better."""
-        return self._try(scenario, PrechosenChoices(choices))
+        return self._try(scenario, PrechosenChoices(choices), RunMemo.choices_key(choices))
 
     def consider_rules(self, scenario: Any, rules: tuple[Rule, ...]) -> bool:
-        return self._try(scenario, RuleSource(rules))
+        return self._try(scenario, RuleSource(rules), RunMemo.rules_key(rules))
 
-    def _try(self, scenario: Any, source: ChoiceSource) -> bool:
+    def _try(self, scenario: Any, source: ChoiceSource, key: Key) -> bool:
         if self.exhausted:
             return False
         self.runs += 1
+        if self.memo.seen(scenario, key):
+            self.skipped += 1
+            return False  # the same run again: it was not better then, nor is it now
         result = self.attempt(scenario, source)
-        if result is None or result.outcome.key != self.key:
+        if result is None:
+            self.memo.add(scenario, key)
+            return False
+        self.memo.add(scenario, key, RunMemo.choices_key(result.choices))
+        if result.outcome.key != self.key:
             return False  # the finding's runs end at its own violation, so it is the outcome
         if quality(result) < quality(self.best):
             self.best = result

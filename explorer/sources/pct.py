@@ -71,6 +71,8 @@ class PCTSource(ChoiceSource):
         self.change_points = sorted(set(change_points))
         self._lowered: dict[int, int] = {}
         self._decision = 0
+        #: Each option's rank as ``_rank`` computes it, kept until the option is lowered.
+        self._ranks: dict[int, tuple[int, int]] = {}
 
     def _rank(self, option: int) -> tuple[int, int]:
         lowered = self._lowered.get(option)
@@ -79,12 +81,20 @@ class PCTSource(ChoiceSource):
         return (1, self.priority(option))
 
     def _best(self, options: Sequence[int]) -> int:
-        best, best_rank = 0, self._rank(options[0])
-        for i in range(1, len(options)):
-            rank = self._rank(options[i])
-            if rank > best_rank:
+        """The first option of the highest rank."""
+        ranks = self._ranks
+        best, best_rank = 0, (0, 0)
+        for i, option in enumerate(options):
+            rank = ranks.get(option)
+            if rank is None:
+                rank = ranks[option] = self._rank(option)
+            if i == 0 or rank > best_rank:
                 best, best_rank = i, rank
         return best
+
+    def _lower(self, option: int, rank: int) -> None:
+        self._lowered[option] = rank
+        self._ranks.pop(option, None)
 
     def choose(self, options: Sequence[int], step: int) -> int:
         k = self._decision
@@ -92,10 +102,10 @@ class PCTSource(ChoiceSource):
         best = self._best(options)
         if k in self.change_points:
             rank = self.change_points.index(k)
-            self._lowered[options[best]] = -rank
+            self._lower(options[best], -rank)
             best = self._best(options)
         if options[best] == TIMER:
             # The clock fires early at most once by priority, then only when nothing else can
             # run: a clock that always outranks tasks would starve whatever a timer waits for.
-            self._lowered[TIMER] = -len(self.change_points) - 1
+            self._lower(TIMER, -len(self.change_points) - 1)
         return best
