@@ -3,8 +3,7 @@ deliveries match, for the delivery invariants.
 
 Invariant: a pure function of the world's observations: a post belongs to the connection that
 was open (on both sides) for its client instance when JS posted it, or, when there was none,
-to the instance's next RPC connection accepted after it (and before it failed visibly, if it
-did); the deliveries of a connection are
+to the instance's next RPC connection accepted after it; the deliveries of a connection are
 matched to the posts that belong to it, in posting order.
 """
 
@@ -45,10 +44,8 @@ def _owners(world: World) -> dict[int, int | None]:
 def _session(post: Posted, owners: dict[int, int | None], accepted: dict[int, int]) -> int | None:
     if post.session is not None:
         return post.session
-    # a post that failed visibly before a connection was accepted does not belong to it
-    until = post.failure_seq if post.failed_visibly else None
     later = [n for n, owner in owners.items() if owner == post.instance
-             and accepted[n] > post.seq and (until is None or accepted[n] < until)]
+             and accepted[n] > post.seq]
     return min(later) if later else None
 
 
@@ -73,8 +70,7 @@ def _match_connection(number: int, deliveries: Sequence[Delivery], expected: Seq
                       mismatches: list[Mismatch]) -> None:
     cursor = 0
     for delivery in deliveries:
-        k = next((k for k in range(cursor, len(expected)) if expected[k].text == delivery.text),
-                 None)
+        k = _next_match(expected, cursor, delivery.text)
         if k is not None:
             matched.add(expected[k].ident)
             cursor = k + 1
@@ -84,3 +80,16 @@ def _match_connection(number: int, deliveries: Sequence[Delivery], expected: Seq
         why = ("again, or out of order" if earlier else
                "in a session it was not posted to" if posted else "though nobody posted it")
         mismatches.append(Mismatch(delivery.text, number, why))
+
+
+def _next_match(expected: Sequence[Posted], cursor: int, text: str) -> int | None:
+    """The first post from ``cursor`` on with this text; but a post that failed visibly needs
+    no delivery, so when only failed posts lie between it and the next post with the same
+    text, the delivery is taken to be that later one's."""
+    same = [k for k in range(cursor, len(expected)) if expected[k].text == text]
+    for k, after in zip(same, [*same[1:], None], strict=True):
+        if not expected[k].failed_visibly or after is None:
+            return k
+        if any(not expected[i].failed_visibly for i in range(k + 1, after)):
+            return k
+    return None

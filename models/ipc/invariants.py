@@ -324,9 +324,9 @@ def no_close_under_inflight_write(world: World) -> str | None:
     §6 and §7: a violation is the in-flight send racing a stream close: the write may complete
     into a socket the app already considers closed, or fail with an error nobody expects.
     """
-    for info in world.app_sockets():
-        if info.writes_inflight and not info.fds:
-            return f"socket {info.label} closed while a write on it is still in flight"
+    closed = world.kernel.closed_under_write(world.app.pid)
+    if closed:
+        return f"socket {closed[0]} closed while a write on it is still in flight"
     return None
 
 

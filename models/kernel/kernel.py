@@ -43,6 +43,12 @@ class Kernel:
         """Sockets not yet released, in creation order."""
         return [s.info() for s in self._sockets if not s.released]
 
+    def closed_under_write(self, pid: int) -> list[str]:
+        """Labels of ``pid``'s live sockets that no fd refers to while a write on them is
+        still in flight (read off the sockets directly: this runs after every step)."""
+        return [s.label for s in self._sockets
+                if s.pid == pid and s.writes_inflight and not s.fds and not s.released]
+
     def socket_info(self, sid: int) -> SocketInfo:
         return self._socket(sid).info()
 

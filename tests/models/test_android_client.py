@@ -681,3 +681,26 @@ def test_runs_are_deterministic() -> None:
         first, _ = run(variant, script, SeededRandomSource(7))
         again, _ = run(variant, script, PrechosenChoices(list(first.choices)))
         assert first.trace().steps == again.trace().steps
+
+
+def test_proposed_uses_only_public_socket_calls() -> None:
+    """The fix may use only what an ordinary app can call: no ``ioctl`` (``TIOCOUTQ`` is not
+    public API, and Linux reports buffer truesize rather than bytes), whatever it does."""
+
+    async def script(w: World) -> None:
+        await w.module.on_create()
+        await w.module.post_message("m1")
+        await w.module.on_destroy()
+        await w.module.on_create()
+        await w.module.post_message("m2")
+        await w.server.hang_up()
+        await w.module.on_destroy()
+        await rest(w, 5)
+
+    seen: set[str] = set()
+    for seed in range(10):
+        result, _ = run("proposed", script, SeededRandomSource(seed), greeting='{"type": "ready"}')
+        labels = {step.label for step in result.trace().steps}
+        assert not any("ioctl" in label for label in labels), seed
+        seen |= labels
+    assert "sys.shutdown" in seen  # it ends its sessions with shutdown(2)
