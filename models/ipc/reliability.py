@@ -212,8 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if pool is not None:
             pool.shutdown()
     if args.write and args.only is None:
-        write_section(Path("README.md"), "expected results", matrix(measurements))
-        write_section(Path("reports/README.md"), "reliability", detailed_table(measurements))
+        measured = (f"Measured over {args.seeds} seeds per search "
+                    f"(`python -m models.ipc.reliability --seeds {args.seeds} --write`).\n\n")
+        write_section(Path("README.md"), "expected results", measured + matrix(measurements))
+        write_section(Path("reports/README.md"), "reliability",
+                      measured + detailed_table(measurements))
     elif args.write:
         print("--write needs every search (drop --only)", file=sys.stderr)
         return 2
