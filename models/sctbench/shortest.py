@@ -159,7 +159,8 @@ Each search (`explore`, 200 examples, seeds 0, 1 and 2, both corpora: `models/li
 this one) shrinks every distinct finding; the table gives the longest shrunk trace over the
 seeds and the shortest failing trace with the same finding and no more preemptions, found by
 enumerating every schedule up to that many preemptions (without reduction, at most {BUDGET:,}
-schedules: a variant that needs more is *not small* and gets no ratio). Lengths in steps."""
+schedules: a variant that needs more is *not small* and gets no ratio). Lengths in steps.
+A variant whose searches find nothing in those examples has no row."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,6 +41,8 @@ SMALL = [
     ("sctbench.sync01", "bad", "deadlock"),
     ("sctbench.sync02", "bad", "deadlock"),
     ("sctbench.token_ring", "bad", "violation:ring_agrees"),
+    ("sctbench.twostage", "bad_2", "violation:stages_seen_together"),
+    ("sctbench.twostage", "bad_3", "violation:stages_seen_together"),
     ("sctbench.wronglock", "bad_3", "violation:one_increment_at_a_time"),
 ]
 
