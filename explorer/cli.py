@@ -204,7 +204,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     except UserError:
         doc = None  # a report needs no registered model; the invariant's description is a bonus
     sys.stdout.write(render_markdown(trace, stats=document.stats, versions=document.versions,
-                                     trace_path=args.path, invariant_doc=doc))
+                                     trace_path=args.path, invariant_doc=doc,
+                                     replay_options="".join(f" --model {m}" for m in args.model)))
     return PASSED
 
 

@@ -23,6 +23,7 @@ from explorer import corpus
 from explorer._gc import old_objects_frozen
 from explorer.errors import ExplorerInternalError
 from explorer.model import Model
+from explorer.observing import run_targets
 from explorer.records import OutcomeKind, SearchStats, Settings, Trace
 from explorer.runner import RunResult, check_variant, checked_invariants, run_checked
 from explorer.shrinking import SHRINK_RUNS, Shrinker, quality
@@ -257,7 +258,8 @@ class Probe:
         tally = self.tally
         if tally.horizon == 0:  # the first example: measure a run's length by a probe run
             tally.horizon = max(1, self.target.run(scenario, PrechosenChoices(())).decisions)
-        result = self.target.run(scenario, schedule.source(tally.horizon))
+        with run_targets():
+            result = self.target.run(scenario, schedule.source(tally.horizon))
         tally.record(result)
         if result.outcome.is_finding:
             hypothesis.event(f"finding {result.outcome.key}")

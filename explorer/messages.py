@@ -8,13 +8,13 @@ it always ends with the command that replays the finding when one was saved.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from explorer.model import Model
 from explorer.records import Trace
+from explorer.registry import replay_option
 from explorer.report.keysteps import render_key_steps
 from explorer.report.save import invariant_doc
 from explorer.report.summary import summary_text
@@ -42,32 +42,6 @@ def early_timer_note(trace: Trace) -> str | None:
             + " — it does not happen under the idle timer policy")
 
 
-def replay_hint(model: Model | None) -> str:
-    """`` --model module:NAME`` when the project does not already know the model by name
-    (through ``[tool.race-explorer] models`` or an installed entry point)."""
-    if model is None:
-        return ""
-    from explorer import config, registry
-
-    reference = _reference(model)
-    if reference is None or reference in config.load().models:
-        return ""
-    if model.name in registry.entry_point_names():
-        return ""
-    return f" --model {reference}"
-
-
-def _reference(model: Model) -> str | None:
-    """``module:NAME`` of the module attribute that holds the model (or a list of it)."""
-    module = sys.modules.get(getattr(model.main, "__module__", ""), None)
-    if module is None:
-        return None
-    for attribute, value in vars(module).items():
-        if value is model or (isinstance(value, list | tuple) and model in value):
-            return f"{module.__name__}:{attribute}"
-    return None
-
-
 def failure_message(finding: Finding, model: Model | None,
                     saved: tuple[Path, Path] | None) -> str:
     """The finding: headline, how it was found and shrunk, the minimal trace, its files and
@@ -89,7 +63,7 @@ def failure_message(finding: Finding, model: Model | None,
     if saved is not None:
         json_path, md_path = saved
         lines += [f"report: {md_path}", f"trace:  {json_path}",
-                  f"replay: python -m explorer replay {json_path}{replay_hint(model)}"]
+                  f"replay: python -m explorer replay {json_path}{replay_option(model)}"]
     return "\n".join(lines)
 
 

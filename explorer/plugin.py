@@ -73,6 +73,19 @@ def _options(config: pytest.Config) -> SearchOptions:
                          progress=_progress_line(config))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run a search test with the session's options; leave every other test alone."""
+    run = getattr(pyfuncitem.obj, "race_explorer_run", None)
+    if run is None:
+        return None
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    properties = pyfuncitem.user_properties
+    run(options_for(pyfuncitem), arguments,
+        lambda exploration: properties.append((_PROPERTY, exploration.summary())))
+    return True
+
+
 def options_for(request: Any) -> SearchOptions:
     """The session's options, as a search test sees them (defaults outside a session)."""
     config = getattr(request, "config", None)

@@ -18,7 +18,6 @@ import attrs
 import pytest
 from hypothesis import strategies as st
 
-from explorer.errors import UserError
 from explorer.exploration import (
     Exploration,
     Finding,
@@ -188,22 +187,24 @@ class SearchWarning(UserWarning):
 
 
 def _test_function(spec: Search, body: Callable[..., object] | None) -> Callable[..., None]:
-    """A test pytest collects and Hypothesis recognises (statistics, fuzzers)."""
+    """A test pytest collects and Hypothesis recognises (statistics, fuzzers).
+
+    It asks for no fixture but the body's, so a fuzzer that skips tests with fixtures collects
+    it; the plugin runs it with the session's options (``race_explorer_run``), and a direct
+    call runs it with the defaults. Its ``.hypothesis.inner_test`` is one example of the search.
+    """
     fixtures = list(inspect.signature(body).parameters)[1:] if body is not None else []
-    if "request" in fixtures:
-        raise UserError(f"search {spec.name}: the test body may not take 'request'")
 
-    def test(request: Any, **kwargs: Any) -> None:
-        from explorer.plugin import options_for
-
-        properties = request.node.user_properties
-        exploration = spec.run(options_for(request),
-                               lambda e: properties.append(("race-explorer", e.summary())))
+    def run(options: SearchOptions, arguments: Mapping[str, object],
+            record: Callable[[Exploration], object] | None = None) -> None:
+        exploration = spec.run(options, record)
         if body is not None:
-            body(exploration, **kwargs)
+            body(exploration, **arguments)
 
-    parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    parameters += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in fixtures]
+    def test(**kwargs: Any) -> None:
+        run(defaults(), kwargs)
+
+    parameters = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in fixtures]
     test.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     test.__name__ = body.__name__ if body is not None else f"test_{_identifier(spec.name)}"
     test.__qualname__ = test.__name__
@@ -215,6 +216,7 @@ def _test_function(spec: Search, body: Callable[..., object] | None) -> Callable
     test.hypothesis = inner.hypothesis  # type: ignore[attr-defined]
     test._hypothesis_internal_use_settings = inner._hypothesis_internal_use_settings  # type: ignore[attr-defined]
     test.race_explorer_search = spec  # type: ignore[attr-defined]
+    test.race_explorer_run = run  # type: ignore[attr-defined]
     if spec.expect:
         reason = "; ".join(f"{k}: {v}" for k, v in spec.expect.items())
         test.pytestmark = [pytest.mark.xfail(raises=KnownRaces, strict=True,  # type: ignore[attr-defined]

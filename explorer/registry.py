@@ -8,6 +8,7 @@ what the user named: an entry point of an installed package (``race_explorer.mod
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterable, Sequence
 from importlib.metadata import entry_points
 
@@ -115,3 +116,29 @@ def all_models() -> dict[str, Model]:
 
 def get_model(name: str) -> Model:
     return registry().get(name)
+
+
+def replay_option(model: Model | None) -> str:
+    """`` --model module:NAME`` for a replay command, when the project does not already know
+    the model by name (through ``[tool.race-explorer] models`` or an installed entry point)."""
+    if model is None:
+        return ""
+    from explorer import config
+
+    reference = module_reference(model)
+    if reference is None or reference in config.load().models:
+        return ""
+    if model.name in entry_point_names():
+        return ""
+    return f" --model {reference}"
+
+
+def module_reference(model: Model) -> str | None:
+    """``module:NAME`` of the module attribute that holds the model (or a list of it)."""
+    module = sys.modules.get(getattr(model.main, "__module__", ""), None)
+    if module is None:
+        return None
+    for attribute, value in vars(module).items():
+        if value is model or (isinstance(value, list | tuple) and model in value):
+            return f"{module.__name__}:{attribute}"
+    return None

@@ -53,12 +53,17 @@ class RunResult:
         return len(self._execution.decisions)
 
     @property
+    def decision_list(self) -> tuple[Decision, ...]:
+        """The run's decisions in order (the k-th is read from ``choices[k]``)."""
+        ex = self._execution
+        return tuple(Decision(*ex.decisions[i]) for i in sorted(ex.decisions))
+
+    @property
     def rules(self) -> tuple[tuple[int, int, int], ...]:
         """The run's switches as position-independent rules (see ``sources.rules``)."""
         from explorer.sources.rules import rules_of
 
-        ex = self._execution
-        return rules_of(Decision(*ex.decisions[i]) for i in sorted(ex.decisions))
+        return rules_of(self.decision_list)
 
     @property
     def preemptions(self) -> int:

@@ -1,9 +1,10 @@
 """Shrinking one finding: fewest preemptions first, then the shortest trace.
 
 Invariant: the shrinker only ever replaces its best run by another run that makes the *same*
-finding (same key) and is strictly better by ``quality``: fewer preemptions, then fewer
-switches, then fewer steps, then a smaller scenario. So undoing a switch that is not needed is
-always progress. Every candidate is a real run (a scenario and a list of decisions read with
+finding (same key) and is strictly better by ``quality``: fewer preemptions, then fewer steps,
+then fewer switches, then a smaller scenario. So of two failing traces with the same or fewer
+preemptions the shorter wins, and undoing a switch that is not needed is progress unless it
+makes the trace longer. Every candidate is a real run (a scenario and a list of decisions read with
 "0 = no switch" past its end), so the result replays exactly. ``budget`` bounds the passes;
 a last ``drop_rules`` pass then always runs to its end (at most switches² runs), so no single
 switch of the result can be undone for a better run: it is 1-minimal.
@@ -15,6 +16,10 @@ Passes, each a small named function, repeated until a round changes nothing:
 - ``drop_scenario``: delete scenario parts (list items, anywhere in the JSON), flip flags
   off, halve numbers: the environment's script gets shorter;
 - ``cut_tail``: the shortest prefix of the decisions that still fails (the rest default);
+- ``earlier_rules``: move each switch to an earlier decision of its task, or make it run
+  another task: the finding comes sooner;
+- ``free_switches``: where the task that ran had blocked or finished (a switch there is free),
+  try each other task: a shorter way to the finding that costs no preemption;
 - ``zero_each``, ``lower_each``, ``delete_each``: the same on the list of option indices
   (undo a switch, take a nearer option, drop a decision), which can shorten a trace in ways
   rules do not.
@@ -40,6 +45,10 @@ Attempt = Callable[[Any, ChoiceSource], RunResult | None]
 #: Runs the shrinker may make for one finding (a step-bound finding gets a tenth: each of its
 #: runs goes to the bound).
 SHRINK_RUNS = 200
+#: Earlier positions (and other targets) tried per switch by ``earlier_rules``.
+MOVES_PER_RULE = 16
+#: Other tasks tried per free decision by ``free_switches``.
+OPTIONS_PER_DECISION = 8
 
 
 def scenario_size(scenario: Any) -> int:
@@ -47,8 +56,8 @@ def scenario_size(scenario: Any) -> int:
 
 
 def quality(result: RunResult) -> tuple[int, int, int, int]:
-    """Smaller is better: preemptions, switches, steps, scenario size."""
-    return (result.preemptions, result.switches, result.steps, scenario_size(result.scenario))
+    """Smaller is better: preemptions, steps, switches, scenario size."""
+    return (result.preemptions, result.steps, result.switches, scenario_size(result.scenario))
 
 
 class Shrinker:
@@ -102,8 +111,8 @@ class Shrinker:
         return False
 
     def run(self) -> RunResult:
-        passes = (self.drop_rules, self.drop_scenario, self.cut_tail, self.zero_each,
-                  self.lower_each, self.delete_each)
+        passes = (self.drop_rules, self.drop_scenario, self.cut_tail, self.earlier_rules,
+                  self.free_switches, self.zero_each, self.lower_each, self.delete_each)
         changed = True
         while changed and not self.exhausted:
             changed = False
@@ -139,6 +148,43 @@ class Shrinker:
                 high = min(middle, len(self.choices))
             else:
                 low = middle + 1
+        return changed
+
+    def earlier_rules(self) -> bool:
+        """Move each switch to an earlier decision of its task (the earliest that still
+        fails), else let it run another task."""
+        changed = False
+        k = 0
+        while k < len(self.best.rules) and not self.exhausted:
+            task, n, target = self.best.rules[k]
+            moves = [(task, m, target) for m in spread(n, MOVES_PER_RULE)]
+            moves += [(task, n, other) for other in range(len(self.best.task_names))
+                      if other not in (task, target)][:MOVES_PER_RULE]
+            for move in moves:
+                rules = self.best.rules
+                if k >= len(rules) or self.exhausted:
+                    break
+                if self.consider_rules(self.best.scenario, (*rules[:k], move, *rules[k + 1:])):
+                    changed = True
+                    break
+            k += 1
+        return changed
+
+    def free_switches(self) -> bool:
+        """At each decision after a task blocked or finished, try running another task."""
+        changed = False
+        k = 0
+        while k < len(self.best.decision_list) and not self.exhausted:
+            decision = self.best.decision_list[k]
+            if not decision.continuing:
+                for option in range(1, min(decision.count, OPTIONS_PER_DECISION + 1)):
+                    choices = self.choices
+                    if option == decision.index or k >= len(choices) or self.exhausted:
+                        continue
+                    if self.consider(self.best.scenario, (*choices[:k], option)):
+                        changed = True
+                        break
+            k += 1
         return changed
 
     def zero_each(self) -> bool:
@@ -188,6 +234,13 @@ class Shrinker:
                 changed = True
                 break  # the scenario changed under us: start the pass again next round
         return changed
+
+
+def spread(n: int, most: int) -> list[int]:
+    """Up to ``most`` of the positions ``0 .. n - 1``, evenly spread, earliest first."""
+    if n <= most:
+        return list(range(n))
+    return sorted({n * i // most for i in range(most)})
 
 
 def simpler_scenarios(value: Any) -> Iterator[Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from explorer import config, registry
 from explorer.errors import NondeterministicModelError, UserError
-from explorer.messages import replay_hint
+from explorer.registry import replay_option
 from explorer.render import visible
 from explorer.report.keysteps import render_key_steps
 from explorer.report.save import display_path, save_finding
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             print(render_key_steps(result.finding))
             if trace_path is not None:
                 print(f"report: {report_path}\ntrace:  {trace_path}\n"
-                      f"replay: python -m explorer replay {trace_path}{replay_hint(model)}")
+                      f"replay: python -m explorer replay {trace_path}{replay_option(model)}")
     if result.finding is not None:
         return FINDING
     return PASSED if result.complete else INCOMPLETE

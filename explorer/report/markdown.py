@@ -44,8 +44,9 @@ FULL_HEADER = ("step", "task", "action", "reached")
 
 def render_markdown(trace: Trace, *, stats: SearchStats | None = None,
                     versions: Iterable[tuple[str, str]] = (), trace_path: str | None = None,
-                    invariant_doc: str | None = None) -> str:
-    """The whole report. ``trace_path`` is where the trace file lives (for the replay command);
+                    invariant_doc: str | None = None, replay_options: str = "") -> str:
+    """The whole report. ``trace_path`` is where the trace file lives (for the replay command,
+    followed by ``replay_options``, e.g. the ``--model`` that names the model's code);
     ``invariant_doc`` says what a violation of the trace's invariant means, when known."""
     rows = key_steps(trace)
     selection = select_steps(trace, short=MAX_ROWS, cap=MAX_ROWS, fill=True)
@@ -63,7 +64,7 @@ def render_markdown(trace: Trace, *, stats: SearchStats | None = None,
         _trace_intro(trace, selection),
         _trace_table(trace, selection),
         "#### Replay",
-        _replay(trace_path),
+        _replay(trace_path, replay_options),
         "#### Scenario",
         fenced(json.dumps(trace.scenario, indent=2, ensure_ascii=True), "json"),
         _versions(versions),
@@ -209,16 +210,15 @@ def _full_row(step: Step, previous: Step | None, note: str | None) -> str:
 # ----- replay and versions ---------------------------------------------------------------
 
 
-def replay_command(trace_path: str) -> str:
-    return f"python -m explorer replay {shlex.quote(trace_path)}"
+def replay_command(trace_path: str, options: str = "") -> str:
+    return f"python -m explorer replay {shlex.quote(trace_path)}{options}"
 
 
-def _replay(trace_path: str | None) -> str:
+def _replay(trace_path: str | None, options: str) -> str:
     if trace_path is None:
         return "Save this trace with its report to get a replay command."
-    path = shlex.quote(trace_path)
-    against_fix = f"python -m explorer replay {path} --variant <fixed-variant>"
-    return (fenced(replay_command(trace_path), "sh")
+    against_fix = f"{replay_command(trace_path, options)} --variant <fixed-variant>"
+    return (fenced(replay_command(trace_path, options), "sh")
             + "\n\nDoes a fix (another variant of the model) fix this trace?\n\n"
             + fenced(against_fix, "sh"))
 

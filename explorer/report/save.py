@@ -16,6 +16,7 @@ from pathlib import Path
 
 from explorer.model import Model
 from explorer.records import SearchStats, Trace
+from explorer.registry import replay_option
 from explorer.report.markdown import render_markdown
 from explorer.tracefile import dumps, tool_versions
 
@@ -51,7 +52,8 @@ def save_finding(directory: str | Path, search_name: str, trace: Trace,
     write_atomically(json_path, dumps(trace, stats=stats, versions=versions))
     report = render_markdown(trace, stats=stats, versions=versions,
                              trace_path=display_path(json_path),
-                             invariant_doc=invariant_doc(model, trace))
+                             invariant_doc=invariant_doc(model, trace),
+                             replay_options=replay_option(model))
     write_atomically(md_path, report)
     return json_path, md_path
 

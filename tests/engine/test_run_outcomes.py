@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 import trio
 
 import explorer
@@ -169,3 +170,22 @@ def test_an_exception_in_a_timer_callback_is_a_model_crash() -> None:
     assert "KeyError" in result.outcome.message
     assert result.outcome.traceback is not None
     assert "test_run_outcomes.py" in result.outcome.traceback
+
+
+@pytest.mark.parametrize("returned", [True, False, 0, "", ["broken"]], ids=repr)
+@pytest.mark.parametrize("at", ["step", "quiescence"])
+def test_an_invariant_returning_anything_but_none_or_a_message_is_a_crash_saying_so(
+        returned: object, at: str) -> None:
+    def sloppy(world: Any) -> str | None:
+        return returned  # type: ignore[return-value]
+
+    sloppy.__doc__ = "Returns what the test gives it."
+    async def main(world: Any) -> None:
+        await explorer.point("p")
+
+    model = explorer.Model("inline", "", (("v", ""),), lambda variant, scenario: {}, main,
+                           (explorer.invariant(at=at)(sloppy),))  # type: ignore[call-overload]
+    outcome = explorer.run(model, "v", None, PrechosenChoices(())).outcome
+    assert outcome.kind is OutcomeKind.CRASH
+    assert f"invariant sloppy returned {returned!r}" in outcome.message
+    assert "returns None when it holds, or a non-empty string" in outcome.message

@@ -40,8 +40,18 @@ def test_the_report_replays_from_a_path_relative_to_the_working_directory(
     json_path, md_path = save_finding(Path("reports"), "s", traces["violation"], STATS,
                                       model=PIPE)
     text = md_path.read_text(encoding="utf-8")
-    assert f"python -m explorer replay reports/{json_path.name}\n" in text
+    assert f"python -m explorer replay reports/{json_path.name} --model" in text
     assert "Every message the client wrote reached the backend" in text
+
+
+def test_the_reports_replay_command_names_a_model_the_project_does_not_list(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, traces: dict[str, Trace]) -> None:
+    monkeypatch.chdir(tmp_path)
+    json_path, md_path = save_finding(Path("reports"), "s", traces["violation"], STATS,
+                                      model=PIPE)
+    command = f"python -m explorer replay reports/{json_path.name} --model report_samples:PIPE"
+    text = md_path.read_text(encoding="utf-8")
+    assert f"{command}\n" in text and f"{command} --variant <fixed-variant>\n" in text
 
 
 def test_saving_the_same_run_again_overwrites_and_leaves_no_temporary_files(

@@ -128,7 +128,8 @@ def test_the_users_profile_is_in_force():
     assert settings.get_current_profile_name() == "mine"
     assert settings().max_examples == 7
 ''')
-    project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    # in a process of its own: a loaded profile is Hypothesis's process-wide state
+    project.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
 def test_a_search_shows_its_hypothesis_statistics(project: pytest.Pytester) -> None:
@@ -158,3 +159,93 @@ test_two = explorer.Search(MODEL, "racy", name="two", max_examples=20, invariant
     result.stdout.fnmatch_lines(["*race-explorer: what each search explored*"])
     result.stdout.fnmatch_lines(["one: no finding in 20 examples*"])
     result.stdout.fnmatch_lines(["two: no finding in 20 examples*"])
+
+
+def test_the_command_line_overrides_where_the_project_says_reports_go(
+        project: pytest.Pytester) -> None:
+    project.makepyfile(test_counter='''
+import explorer
+from counter import MODEL
+
+test_counter = explorer.Search(MODEL, "racy", max_examples=200).test()
+''')
+    project.runpytest("-p", "no:cacheprovider", "--explorer-seed", "1",
+                      "--explorer-reports", "elsewhere").assert_outcomes(failed=1)
+    assert not (project.path / "found").exists()
+    assert sorted(p.suffix for p in (project.path / "elsewhere").iterdir()) == [".json", ".md"]
+
+
+@pytest.mark.parametrize("where", ["command line", "pyproject"])
+def test_reports_none_writes_nothing_even_for_a_finding(project: pytest.Pytester,
+                                                          where: str) -> None:
+    project.makepyfile(test_counter='''
+import explorer
+from counter import MODEL
+
+test_counter = explorer.Search(MODEL, "racy", max_examples=200).test()
+''')
+    options = ["--explorer-reports", "none"] if where == "command line" else []
+    if where == "pyproject":
+        project.makepyprojecttoml('[tool.race-explorer]\nreports = "none"\n')
+    before = sorted(p.name for p in project.path.iterdir())
+    project.runpytest("-p", "no:cacheprovider", "--explorer-seed", "1",
+                      *options).assert_outcomes(failed=1)
+    assert sorted(p.name for p in project.path.iterdir()) == before
+
+
+PROFILE_SEARCH = '''
+import explorer
+from counter import MODEL
+
+@explorer.search(MODEL, "racy", max_examples=20, invariants=())
+def test_budget(exploration):
+    print(f"EXAMPLES={exploration.examples}")
+'''
+
+
+@pytest.mark.parametrize(("options", "conftest", "examples"), [
+    ((), "", 20),
+    (("--hypothesis-profile", "race-explorer-deep"), "", 500),
+    ((), "mine", 1),
+    (("--hypothesis-profile", "race-explorer-dev"), "mine", 20),
+], ids=["default", "deep", "users-profile", "command-line-over-users"])
+def test_a_searchs_budget_follows_the_profile_in_force(
+        project: pytest.Pytester, options: tuple[str, ...], conftest: str,
+        examples: int) -> None:
+    if conftest:
+        project.makeconftest('''
+from hypothesis import settings
+settings.register_profile("mine", max_examples=7)
+settings.load_profile("mine")
+''')
+    project.makepyfile(test_budget=PROFILE_SEARCH)
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-s", *options)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*EXAMPLES={examples}*"])
+
+
+def test_the_plugin_loads_no_profile_of_its_own(project: pytest.Pytester) -> None:
+    project.makepyfile(test_profile='''
+from hypothesis import settings
+
+def test_the_profile_is_hypothesis_own():
+    assert settings.get_current_profile_name() in ("default", "ci")
+''')
+    project.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_under_ci_searches_are_derandomized(project: pytest.Pytester,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    project.makepyfile(test_counter='''
+import explorer
+from counter import MODEL
+
+test_clean = explorer.Search(MODEL, "racy", max_examples=30, invariants=()).test()
+''')
+    summaries = []
+    for _ in range(2):
+        result = project.runpytest_subprocess("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1)
+        summaries += [line for line in result.stdout.lines if line.startswith("counter-racy:")]
+    assert len(summaries) == 2 and summaries[0] == summaries[1]
