@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import hypothesis
@@ -28,6 +28,9 @@ from explorer.shrinking import SHRINK_RUNS, Shrinker, quality
 from explorer.sources.base import ChoiceSource
 from explorer.sources.hypothesis import Schedule, schedules
 from explorer.sources.prechosen import PrechosenChoices
+
+if TYPE_CHECKING:
+    from explorer.search_verification import ScenarioVerification
 
 Progress = Callable[["Tally"], None]
 
@@ -66,6 +69,8 @@ class Finding:
     stats: SearchStats
     task_names: tuple[str, ...]
     from_database: bool = False
+    #: Found by a required verification at this preemption bound (None: by an example).
+    bound: int | None = None
 
     @property
     def key(self) -> str:
@@ -84,6 +89,8 @@ class Exploration:
     findings: tuple[Finding, ...]
     horizon: int = 0
     seconds: float = attrs.field(default=0.0, eq=False)
+    #: The verifications the search's declaration requires, one per scenario, in order.
+    verifications: tuple[ScenarioVerification, ...] = ()
 
     @property
     def finding(self) -> Finding | None:
@@ -93,7 +100,16 @@ class Exploration:
     def keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.findings)
 
+    @property
+    def unproven(self) -> tuple[ScenarioVerification, ...]:
+        """Required verifications that ran out of budget with nothing found."""
+        return tuple(v for v in self.verifications if v.unproven)
+
     def summary(self) -> str:
+        """One line of what the examples found, then one line per required verification."""
+        return "\n".join([self._examples_line(), *(f"  {v.line()}" for v in self.verifications)])
+
+    def _examples_line(self) -> str:
         explored = f"{self.examples} examples, {self.steps} steps"
         if not self.findings:
             return f"{self.name}: no finding in {explored}"
@@ -105,6 +121,9 @@ def _finding_line(finding: Finding) -> str:
     stats = finding.stats
     where = ("from the example database" if finding.from_database
              else f"first at example {stats.examples_to_first_failure}")
+    if finding.bound is not None:
+        where = (f"by verification at bound {finding.bound}, schedule "
+                 f"{stats.examples_to_first_failure}")
     return f"{finding.key} ({where}, shrunk to {stats.final_steps} steps)"
 
 

@@ -55,6 +55,8 @@ class Verification:
     exhausted: bool
     reduction: bool
     budget: int
+    #: How many schedules had run when the finding was made (it is the last of them).
+    finding_schedule: int | None = None
 
     def summary(self) -> str:
         done = (f"complete to {self.bound} preemption{_s(self.bound)}: {self.schedules} "
@@ -167,9 +169,10 @@ def verify(model: Model, variant: str, scenario: Any = None, *, preemptions: int
                        reduction=reduction, settings=settings, invariants=invariants)
     finding: Trace | None = None
     finding_bound: int | None = None
+    finding_schedule: int | None = None
     for bound, result in runs:
         if finding is None and result.outcome.is_finding:
-            finding, finding_bound = result.trace(), bound
+            finding, finding_bound, finding_schedule = result.trace(), bound, runs.schedules
             runs.stop_after_bound()
     per_bound = runs.per_bound()
     exhausted = runs.complete and not runs.search.has_next_bound
@@ -179,7 +182,8 @@ def verify(model: Model, variant: str, scenario: Any = None, *, preemptions: int
         model=model.name, variant=variant, preemptions=preemptions, complete=runs.complete,
         bound=bound, schedules=runs.schedules,
         pruned=sum(c.pruned for c in per_bound), finding=finding, finding_bound=finding_bound,
-        per_bound=per_bound, exhausted=exhausted, reduction=reduction, budget=budget)
+        per_bound=per_bound, exhausted=exhausted, reduction=reduction, budget=budget,
+        finding_schedule=finding_schedule)
 
 
 def verification_json(verification: Verification, trace_path: str | None) -> dict[str, Any]:
