@@ -256,6 +256,34 @@ def _shrunk(name: str, target: Target, key: str, seen: Seen, tally: Tally,
 _ACTIVE: ContextVar[Probe | None] = ContextVar("race_explorer_probe", default=None)
 
 
+class _Reached(BaseException):
+    """The finding a first-failure measurement waits for was made: stop the Hypothesis test.
+
+    A ``BaseException`` so that Hypothesis lets it through (as it does ``KeyboardInterrupt``)
+    instead of taking it for a failing example to shrink."""
+
+
+def examples_to_first(model: Model, variant: str, key: str, *,
+                      scenarios: st.SearchStrategy[Any] | None = None,
+                      schedules: st.SearchStrategy[Schedule] | None = None,
+                      settings: SearchSettings | None = None) -> int | None:
+    """The example of the search (1 = the first) that first makes finding ``key``, or None
+    within ``settings.max_examples``. The examples are exactly those :func:`explore` runs with
+    the same inputs; the search stops at that one and shrinks nothing."""
+    _refuse_inside_trio()
+    settings = settings or SearchSettings()
+    name = f"{model.name}-{variant}"
+    target = Target(model, variant, settings.run, None)
+    tally = Tally(name)
+    test = inner_test(name, scenarios, schedules, lambda: target)
+    probe = Probe(target, tally, collecting=True, until=key)
+    try:
+        probe.drive(test, settings)
+    except _Reached:
+        return tally.seen[key].first_at
+    return None
+
+
 class Probe:
     """What one example of a search does: one run of the target, recorded in the tally.
 
@@ -265,9 +293,10 @@ class Probe:
     """
 
     def __init__(self, target: Target, tally: Tally, progress: Progress | None = None, *,
-                 collecting: bool = False) -> None:
+                 collecting: bool = False, until: str | None = None) -> None:
         self.target, self.tally, self.progress = target, tally, progress
         self.collecting = collecting
+        self.until = until  # stop the search at the first example that makes this finding
 
     def example(self, scenario: Any, schedule: Schedule) -> None:
         tally = self.tally
@@ -275,6 +304,8 @@ class Probe:
             tally.horizon = max(1, self.target.run(scenario, PrechosenChoices(())).decisions)
         result = self.target.run(scenario, schedule.source(tally.horizon))
         tally.record(result)
+        if self.until is not None and self.until in result.keys:
+            raise _Reached
         if result.outcome.is_finding:
             hypothesis.event(f"finding {result.outcome.key}")
             if not self.collecting:
