@@ -16,7 +16,14 @@ from explorer.errors import (
 from explorer.exploration import Exploration, Finding, SearchSettings, explore
 from explorer.model import Invariant, Model, invariant
 from explorer.observing import event, note, target
-from explorer.pytest_searches import KnownRaces, RaceFound, RaceNotFound, Search, search
+from explorer.pytest_searches import (
+    KnownRaces,
+    RaceFound,
+    RaceNotFound,
+    Search,
+    VerificationIncomplete,
+    search,
+)
 from explorer.records import Decision, Outcome, OutcomeKind, Settings, Step, Trace
 from explorer.runner import RunResult, run
 from explorer.runtime import (
@@ -76,6 +83,7 @@ __all__ = [
     "TraceFormatError",
     "UnknownModelError",
     "UserError",
+    "VerificationIncomplete",
     "WaitQueue",
     "Waker",
     "block",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import hypothesis
@@ -30,6 +30,9 @@ from explorer.shrinking import SHRINK_RUNS, Shrinker, quality
 from explorer.sources.base import ChoiceSource
 from explorer.sources.hypothesis import Schedule, schedules
 from explorer.sources.prechosen import PrechosenChoices
+
+if TYPE_CHECKING:
+    from explorer.search_verification import ScenarioVerification
 
 Progress = Callable[["Tally"], None]
 
@@ -68,6 +71,8 @@ class Finding:
     stats: SearchStats
     task_names: tuple[str, ...]
     from_database: bool = False
+    #: Found by a required verification at this preemption bound (None: by an example).
+    bound: int | None = None
 
     @property
     def key(self) -> str:
@@ -86,6 +91,8 @@ class Exploration:
     findings: tuple[Finding, ...]
     horizon: int = 0
     seconds: float = attrs.field(default=0.0, eq=False)
+    #: The verifications the search's declaration requires, one per scenario, in order.
+    verifications: tuple[ScenarioVerification, ...] = ()
 
     @property
     def finding(self) -> Finding | None:
@@ -95,7 +102,16 @@ class Exploration:
     def keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.findings)
 
+    @property
+    def unproven(self) -> tuple[ScenarioVerification, ...]:
+        """Required verifications that ran out of budget with nothing found."""
+        return tuple(v for v in self.verifications if v.unproven)
+
     def summary(self) -> str:
+        """One line of what the examples found, then one line per required verification."""
+        return "\n".join([self._examples_line(), *(f"  {v.line()}" for v in self.verifications)])
+
+    def _examples_line(self) -> str:
         explored = f"{self.examples} examples, {self.steps} steps"
         if not self.findings:
             return f"{self.name}: no finding in {explored}"
@@ -107,6 +123,9 @@ def _finding_line(finding: Finding) -> str:
     stats = finding.stats
     where = ("from the example database" if finding.from_database
              else f"first at example {stats.examples_to_first_failure}")
+    if finding.bound is not None:
+        where = (f"by verification at bound {finding.bound}, schedule "
+                 f"{stats.examples_to_first_failure}")
     return f"{finding.key} ({where}, shrunk to {stats.final_steps} steps)"
 
 
@@ -241,6 +260,34 @@ def _shrunk(name: str, target: Target, key: str, seen: Seen, tally: Tally,
 _ACTIVE: ContextVar[Probe | None] = ContextVar("race_explorer_probe", default=None)
 
 
+class _Reached(BaseException):
+    """The finding a first-failure measurement waits for was made: stop the Hypothesis test.
+
+    A ``BaseException`` so that Hypothesis lets it through (as it does ``KeyboardInterrupt``)
+    instead of taking it for a failing example to shrink."""
+
+
+def examples_to_first(model: Model, variant: str, key: str, *,
+                      scenarios: st.SearchStrategy[Any] | None = None,
+                      schedules: st.SearchStrategy[Schedule] | None = None,
+                      settings: SearchSettings | None = None) -> int | None:
+    """The example of the search (1 = the first) that first makes finding ``key``, or None
+    within ``settings.max_examples``. The examples are exactly those :func:`explore` runs with
+    the same inputs; the search stops at that one and shrinks nothing."""
+    _refuse_inside_trio()
+    settings = settings or SearchSettings()
+    name = f"{model.name}-{variant}"
+    target = Target(model, variant, settings.run, None)
+    tally = Tally(name)
+    test = inner_test(name, scenarios, schedules, lambda: target)
+    probe = Probe(target, tally, collecting=True, until=key)
+    try:
+        probe.drive(test, settings)
+    except _Reached:
+        return tally.seen[key].first_at
+    return None
+
+
 class Probe:
     """What one example of a search does: one run of the target, recorded in the tally.
 
@@ -250,9 +297,10 @@ class Probe:
     """
 
     def __init__(self, target: Target, tally: Tally, progress: Progress | None = None, *,
-                 collecting: bool = False) -> None:
+                 collecting: bool = False, until: str | None = None) -> None:
         self.target, self.tally, self.progress = target, tally, progress
         self.collecting = collecting
+        self.until = until  # stop the search at the first example that makes this finding
 
     def example(self, scenario: Any, schedule: Schedule) -> None:
         tally = self.tally
@@ -261,6 +309,8 @@ class Probe:
         with run_targets():
             result = self.target.run(scenario, schedule.source(tally.horizon))
         tally.record(result)
+        if self.until is not None and self.until in result.keys:
+            raise _Reached
         if result.outcome.is_finding:
             hypothesis.event(f"finding {result.outcome.key}")
             if not self.collecting:

@@ -50,6 +50,9 @@ def failure_message(finding: Finding, model: Model | None,
     found = ("found first in the example database (it was found before"
              f" after {stats.examples_to_first_failure} examples)" if finding.from_database
              else f"found after {stats.examples_to_first_failure} examples")
+    if finding.bound is not None:
+        found = (f"found by verification at bound {finding.bound} (no schedule with fewer "
+                 f"preemptions fails), at schedule {stats.examples_to_first_failure}")
     lines = [
         f"{finding.key}: {trace.outcome.headline()}",
         summary_text(trace, invariant_doc(model, trace)),

@@ -4,7 +4,11 @@ Invariant: a search test's verdict is a function of what its search found and wh
 declaration expects: it passes when it found nothing it was not told about and everything it
 must find; a required race makes it a strict xfail that holds only when every required race was
 found and nothing unexpected was; anything else fails, saying which finding was unexpected or
-which required race went missing. Every finding is saved with its report either way.
+which required race went missing. A declaration with ``verify=k`` also requires each of its
+``verify_scenarios`` verified to k preemptions: a verification's finding is judged like any
+other, and a verification that ran out of budget with nothing found fails the test
+(:class:`VerificationIncomplete`, never a pass and never the known-race xfail). Every finding
+is saved with its report either way.
 """
 
 from __future__ import annotations
@@ -30,7 +34,14 @@ from explorer.messages import failure_message, missing_message
 from explorer.model import Model
 from explorer.records import Settings
 from explorer.search_options import SearchOptions, defaults
+from explorer.search_verification import (
+    Requirement,
+    run_required,
+    shrunk_finding,
+    unproven_message,
+)
 from explorer.sources.hypothesis import Schedule, schedules_named
+from explorer.verify import DEFAULT_BUDGET
 
 
 class RaceFound(AssertionError):
@@ -43,6 +54,11 @@ class RaceFound(AssertionError):
 
 class RaceNotFound(AssertionError):
     """A search did not make a finding its declaration requires (a known race went missing)."""
+
+
+class VerificationIncomplete(AssertionError):
+    """A verification the declaration requires ran out of budget before covering its bound,
+    with nothing found: what was asked to be proven was not."""
 
 
 class KnownRaces(AssertionError):
@@ -64,6 +80,12 @@ class Search:
     ``allow`` maps keys it may find without failing (a race of this variant that another
     search is about). ``invariants`` restricts what is checked (default: every invariant of
     the variant; restricting hides races, so say why if you do).
+
+    ``verify=k`` requires every schedule of each of ``verify_scenarios`` (default: the one
+    scenario ``None``, for a search that draws none) up to k preemptions to run, after the
+    examples, within ``verify_budget`` schedules per scenario; the summary line says what was
+    proven (``complete to k preemptions: N schedules (M pruned)``), and a verification that
+    could not finish fails the test (see the module doc).
     """
 
     model: Model
@@ -77,7 +99,12 @@ class Search:
     expect: Mapping[str, str] = attrs.field(factory=dict)
     allow: Mapping[str, str] = attrs.field(factory=dict)
     derandomize: bool = False
+    verify: int | None = None
+    verify_scenarios: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
+    verify_budget: int = DEFAULT_BUDGET
     _test: Any = attrs.field(init=False, default=None, eq=False, repr=False)
+    _requirement: Requirement | None = attrs.field(init=False, default=None, eq=False,
+                                                   repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.name:
@@ -87,6 +114,20 @@ class Search:
             raise ValueError(f"search {self.name}: {', '.join(overlap)} both expected and allowed")
         object.__setattr__(self, "_test", inner_test(
             self.name, self.scenarios, self.schedules, self._standalone_target))
+        object.__setattr__(self, "_requirement", self._required())
+
+    def _required(self) -> Requirement | None:
+        if self.verify is None:
+            if self.verify_scenarios:
+                raise ValueError(f"search {self.name}: verify_scenarios given without verify=K")
+            return None
+        scenarios = self.verify_scenarios
+        if not scenarios and self.scenarios is None:
+            scenarios = (None,)
+        try:
+            return Requirement(self.verify, scenarios, self.verify_budget)
+        except ValueError as exc:
+            raise ValueError(f"search {self.name}: {exc}") from None
 
     def _standalone_target(self) -> Target:
         return Target(self.model, self.variant, self.settings, self.invariants)
@@ -117,9 +158,30 @@ class Search:
                                             self.search_settings(options).max_examples,
                                             tuple(tally.seen))
         test = self._test if strategy is self.schedules else None
-        return explore(self.model, self.variant, name=self.name, scenarios=self.scenarios,
-                       schedules=strategy, invariants=self.invariants,
-                       settings=self.search_settings(options), progress=progress, test=test)
+        settings = self.search_settings(options)
+        exploration = explore(self.model, self.variant, name=self.name,
+                              scenarios=self.scenarios, schedules=strategy,
+                              invariants=self.invariants, settings=settings,
+                              progress=progress, test=test)
+        return self._verified(exploration, settings.run)
+
+    def _verified(self, exploration: Exploration, run: Settings) -> Exploration:
+        """The exploration with the required verifications, and their findings of keys the
+        examples did not find."""
+        if self._requirement is None:
+            return exploration
+        verifications = run_required(self.model, self.variant, self._requirement, run,
+                                     self.invariants)
+        target = Target(self.model, self.variant, run, self.invariants)
+        found = set(exploration.keys)
+        extra = []
+        for verified in verifications:
+            trace = verified.result.finding
+            if trace is not None and trace.outcome.key not in found:
+                found.add(trace.outcome.key)
+                extra.append(shrunk_finding(self.name, target, verified))
+        return attrs.evolve(exploration, findings=exploration.findings + tuple(extra),
+                            verifications=verifications)
 
     @property
     def hypothesis_test(self) -> Any:
@@ -159,6 +221,9 @@ def judge(spec: Search, exploration: Exploration, options: SearchOptions) -> Non
     if unexpected:
         text = "\n\n".join(failure_message(f, spec.model, saved[f.key]) for f in unexpected)
         raise RaceFound(f"{exploration.summary()}\n\n{text}", unexpected)
+    if options.replay is None and exploration.unproven:
+        raise VerificationIncomplete(f"{exploration.summary()}\n\n"
+                                     f"{unproven_message(spec.name, exploration.unproven)}")
     missing = [key for key in spec.expect if key not in found]
     if options.replay is None and missing:
         raise RaceNotFound(missing_message(exploration, missing, spec.expect))

@@ -55,11 +55,16 @@ class Verification:
     exhausted: bool
     reduction: bool
     budget: int
+    #: How many schedules had run when the finding was made (it is the last of them).
+    finding_schedule: int | None = None
 
     def summary(self) -> str:
         done = (f"complete to {self.bound} preemption{_s(self.bound)}: {self.schedules} "
                 f"schedule{_s(self.schedules)} ({self.pruned} pruned)")
-        if not self.complete:
+        if not self.complete and self.finding is not None and self.schedules < self.budget:
+            done = (f"stopped at the finding after {self.schedules} "
+                    f"schedule{_s(self.schedules)} at bound {self.bound}")
+        elif not self.complete:
             done = (f"incomplete: budget hit after {self.schedules} schedule{_s(self.schedules)} "
                     f"at bound {self.bound}")
             if self.bound > 0:
@@ -159,18 +164,23 @@ class BoundedRuns:
 def verify(model: Model, variant: str, scenario: Any = None, *, preemptions: int,
            budget: int = DEFAULT_BUDGET, reduction: bool = True,
            settings: Settings | None = None,
-           invariants: Sequence[str] | None = None) -> Verification:
+           invariants: Sequence[str] | None = None,
+           finish_bound: bool = True) -> Verification:
     """Run every schedule of ``scenario`` with at most ``preemptions`` preemptions (early timer
     fires count as preemptions), fewest first, until a bound has a finding or ``budget``
-    schedules have run."""
+    schedules have run. ``finish_bound=False`` stops at the finding itself (its bound is still
+    the smallest that fails: every smaller one ran to its end), leaving its bound incomplete."""
     runs = BoundedRuns(model, variant, scenario, preemptions=preemptions, budget=budget,
                        reduction=reduction, settings=settings, invariants=invariants)
     finding: Trace | None = None
     finding_bound: int | None = None
+    finding_schedule: int | None = None
     for bound, result in runs:
         if finding is None and result.outcome.is_finding:
-            finding, finding_bound = result.trace(), bound
+            finding, finding_bound, finding_schedule = result.trace(), bound, runs.schedules
             runs.stop_after_bound()
+            if not finish_bound:
+                break
     per_bound = runs.per_bound()
     exhausted = runs.complete and not runs.search.has_next_bound
     # Every schedule ran: the verdict holds to the bound asked for, whatever the last one run.
@@ -179,7 +189,8 @@ def verify(model: Model, variant: str, scenario: Any = None, *, preemptions: int
         model=model.name, variant=variant, preemptions=preemptions, complete=runs.complete,
         bound=bound, schedules=runs.schedules,
         pruned=sum(c.pruned for c in per_bound), finding=finding, finding_bound=finding_bound,
-        per_bound=per_bound, exhausted=exhausted, reduction=reduction, budget=budget)
+        per_bound=per_bound, exhausted=exhausted, reduction=reduction, budget=budget,
+        finding_schedule=finding_schedule)
 
 
 def verification_json(verification: Verification, trace_path: str | None) -> dict[str, Any]:

@@ -202,6 +202,41 @@ PROGRAMS: tuple[Program, ...] = (
 )
 
 
+#: Schedules ``verify`` may run per variant in the quality tests and the measurement.
+VERIFY_BUDGET = 20_000
+
+#: Variants whose bound ``verify`` cannot cover within ``VERIFY_BUDGET`` schedules, and why
+#: (measured: ``python -m models.sctbench.measure``). Preemption bounding makes every switch
+#: after a thread blocks or finishes free, so bound 0 alone holds every serial order of the
+#: threads that conflict (n! of them for n writers of one variable); sleep sets prune only
+#: orders of commuting steps.
+_SERIAL = "bound 0 alone holds every serial order of the {} threads, whose steps conflict"
+BEYOND_BUDGET: dict[tuple[str, str], str] = {
+    ("sctbench.reorder", "bad_10"): _SERIAL.format(10),
+    ("sctbench.reorder", "bad_20"): _SERIAL.format(20),
+    ("sctbench.reorder", "ok_20"): _SERIAL.format(20),
+    ("sctbench.twostage", "bad_10"): _SERIAL.format(10),
+    ("sctbench.twostage", "bad_20"): _SERIAL.format(20),
+    ("sctbench.twostage", "bad_100"): _SERIAL.format(100),
+    ("sctbench.twostage", "ok_20"): _SERIAL.format(20),
+    ("sctbench.wronglock", "bad"): _SERIAL.format(8),
+    ("sctbench.wronglock", "ok"): _SERIAL.format(8),
+    ("sctbench.fsbench", "ok"): _SERIAL.format(26),
+    ("sctbench.wsq_state", "bad"): "bound 2 runs past the budget before the failing schedule",
+    ("sctbench.iwsqws", "bad"): "bound 2 runs past the budget before the failing schedule",
+    ("sctbench.wsq_state", "ok"): "bound 2 runs past the budget, as for the buggy variant "
+                                  "(the same steps); not measured to its end",
+    ("sctbench.iwsqws", "ok"): "bound 2 runs past the budget, as for the buggy variant "
+                               "(the same steps); not measured to its end",
+}
+
+
+def verify_bound(program: Program) -> int:
+    """The bound a program's controls are verified clean at: its bugs' largest minimal bound
+    (a control is the buggy program fixed, so that is where the bug would be)."""
+    return max(b.bound for b in program.bugs)
+
+
 def bugs() -> tuple[tuple[Program, Bug], ...]:
     """Every buggy variant with its program, in catalogue order."""
     return tuple((p, b) for p in PROGRAMS for b in p.bugs)

@@ -33,6 +33,7 @@ import attrs
 
 import explorer
 from explorer.sources import ChoiceSource, PCTSource, PrechosenChoices, SeededRandomSource
+from explorer.sources.pct import pct_bound
 from models.sctbench import MODELS
 from models.sctbench.catalogue import Bug, Program, bugs
 
@@ -127,14 +128,24 @@ def summary(counts: Sequence[int | None], cap: int) -> str:
     return " / ".join(f">{cap}" if v > cap else str(v) for v in (median, top))
 
 
+def pct_guarantee(model: explorer.Model, variant: str, depth: int = PCT_DEPTH) -> str:
+    """PCT's bound for one run, with the probed run's real task count n and decisions k:
+    ``1/(n·k^(d-1)) = 1/(4·37^2) ≈ 1.8e-04``."""
+    shape = probe(model, variant)
+    value = pct_bound(shape.tasks, shape.decisions, depth)
+    return f"1/({shape.tasks}·{shape.decisions}^{depth - 1}) ≈ {value:.1e}"
+
+
 def table(rows: Sequence[Row], cap: int) -> str:
     names = [name for name, _ in rows[0].results] if rows else []
     head = ["program", "variant", "threads", "bound", "finding",
-            *(f"{n} median / max" for n in names)]
+            *(f"{n} median / max" for n in names), "PCT d=3 bound 1/(n·k^2)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    by_name = {m.name: m for m in MODELS}
     for row in rows:
         cells = [row.program.model, row.bug.variant, str(row.bug.threads), str(row.bug.bound),
-                 f"`{row.bug.finding}`", *(summary(c, cap) for _, c in row.results)]
+                 f"`{row.bug.finding}`", *(summary(c, cap) for _, c in row.results),
+                 pct_guarantee(by_name[row.program.model], row.bug.variant)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

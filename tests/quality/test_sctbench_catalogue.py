@@ -86,6 +86,9 @@ def test_the_measurement_prints_a_table(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("| program | variant | threads | bound |")
     assert out[2].startswith("| sctbench.lazy01 | bad | 4 | 0 | `violation:data_assertion` |")
+    shape = measure.probe(BY_NAME["sctbench.lazy01"], "bad")
+    assert out[2].endswith(f"| 1/({shape.tasks}·{shape.decisions}^2) ≈ "
+                           f"{1 / (shape.tasks * shape.decisions ** 2):.1e} |")
 
 
 def test_a_witness_that_does_not_fit_the_run_is_an_error() -> None:

@@ -146,3 +146,17 @@ def test_a_step_invariant_that_returns_true_is_a_crash_saying_so() -> None:
     outcome = explorer.run(model, "v", None, PrechosenChoices(())).outcome
     assert outcome.kind is OutcomeKind.CRASH
     assert "returned True" in outcome.message
+
+
+def test_examples_to_first_counts_the_examples_explore_runs() -> None:
+    """Measuring stops at the first example that makes the finding; it is the example at which
+    the whole search first made it."""
+    from explorer.exploration import examples_to_first
+
+    settings = SearchSettings(max_examples=60, seed=3)
+    key = "violation:no_lost_update"
+    exploration = explore(lost_update.MODEL, "three", settings=settings)
+    (finding,) = [f for f in exploration.findings if f.key == key]
+    first = examples_to_first(lost_update.MODEL, "three", key, settings=settings)
+    assert first == finding.stats.examples_to_first_failure
+    assert examples_to_first(lost_update.MODEL, "locked", key, settings=settings) is None
