@@ -87,7 +87,7 @@ def _next_match(expected: Sequence[Posted], cursor: int, text: str) -> int | Non
     no delivery, so when only failed posts lie between it and the next post with the same
     text, the delivery is taken to be that later one's."""
     same = [k for k in range(cursor, len(expected)) if expected[k].text == text]
-    for k, after in zip(same, [*same[1:], None], strict=True):
+    for k, after in zip(same, [*same[1:], None], strict=False):
         if not expected[k].failed_visibly or after is None:
             return k
         if any(not expected[i].failed_visibly for i in range(k + 1, after)):

@@ -144,9 +144,10 @@ class AndroidModule:
     async def _on_connection_state(self, state: State) -> None:
         kind = state.kind
         if kind is Kind.CONNECTING:
-            if self.proposed and self.js_state in ("STARTING", "STARTED"):
-                return  # the fix: a late Connecting sample must not undo a ready frame
-            await self._set_js_state("STARTING")
+            # the fix: a late Connecting sample must not undo a ready frame (decided under
+            # the lock, with the change itself)
+            unless = ("STARTING", "STARTED") if self.proposed else ()
+            await self._set_js_state("STARTING", unless=unless)
         elif kind is Kind.DISCONNECTING:
             await self._set_js_state("STOPPING")
         elif kind is Kind.ERROR:
@@ -155,6 +156,13 @@ class AndroidModule:
             await self._on_disconnected()
 
     async def _on_disconnected(self) -> None:
+        if self.proposed:  # the fix: read and change the state in one synchronized block
+            await explorer.point("synchronized stateLock", "Disconnected")
+            stopped = self.js_state in ("STOPPING", "STOPPED")
+            if stopped or self.js_state in ("STARTING", "STARTED"):
+                await self._apply_js_state("STOPPED" if stopped else "ERROR",
+                                           None if stopped else "Backend disconnected unexpectedly")
+            return
         await explorer.point("read jsState")  # its own synchronized block
         current = self.js_state
         if current in ("STOPPING", "STOPPED"):
@@ -162,8 +170,14 @@ class AndroidModule:
         elif current in ("STARTING", "STARTED"):
             await self._set_js_state("ERROR", "Backend disconnected unexpectedly")
 
-    async def _set_js_state(self, new: str, error: str | None = None) -> None:
+    async def _set_js_state(self, new: str, error: str | None = None,
+                            unless: tuple[str, ...] = ()) -> None:
         await explorer.point("synchronized stateLock", new)
+        if self.js_state not in unless:
+            await self._apply_js_state(new, error)
+
+    async def _apply_js_state(self, new: str, error: str | None) -> None:
+        """Inside the synchronized block: change the state and emit it."""
         if self.js_state == new and not (new == "ERROR" and error is not None):
             return
         self.js_state, self.last_error = new, error
