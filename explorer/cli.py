@@ -2,7 +2,7 @@
 
 Invariant: the exit status says which of the three kinds of failure happened, never mixing
 them: 0 the replayed run passes, 1 a finding reproduces, 2 bad input (one line on stderr, no
-traceback), 3 the model is nondeterministic, 70 the engine itself failed.
+traceback), 3 the model is nondeterministic, 70 the engine itself failed, 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -32,14 +32,15 @@ from explorer.report.save import invariant_doc
 from explorer.runner import check_variant
 from explorer.sources.replay import ReplaySource
 
-PASSED, FINDING, USAGE, NONDETERMINISTIC, INTERNAL = 0, 1, 2, 3, 70
+PASSED, FINDING, USAGE, NONDETERMINISTIC, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 70, 130
 
 _EPILOG = """exit status:
   0   the replayed run passes (a fix holds)
   1   the replayed run is a finding (a violation, deadlock, step bound or model crash)
   2   bad input: a missing or malformed trace file, an unknown model or variant, a bad option
   3   the model is nondeterministic: replaying the same trace gave different runs
-  70  an internal error of race-explorer (an engine bug, never a finding)"""
+  70  an internal error of race-explorer (an engine bug, never a finding)
+  130 interrupted (Ctrl-C): the run was torn down and stopped"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"internal error in race-explorer (an engine bug, not a finding in the model): "
                f"{visible(str(exc))}")
         return INTERNAL
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        _error("interrupted (Ctrl-C): the run in progress was torn down and nothing was saved")
+        return INTERRUPTED
     except SystemExit as exc:  # argparse's own exits: --help (0) and usage errors (2)
         if exc.code is None:
             return PASSED
