@@ -170,32 +170,26 @@ def test_a_ctrl_c_that_the_model_swallows_still_stops_the_run() -> None:
     assert world["swallowed"] is True
 
 
+async def one_point(world: dict[str, Any]) -> None:
+    await explorer.point("p")
+
+
+async def ten_thousand_tasks(world: dict[str, Any]) -> None:
+    tasks = [explorer.spawn(one_point, world, name=f"t{i}") for i in range(10_000)]
+    for task in tasks:
+        await task.join()
+
+
 @pytest.mark.timeout(60, method="thread")
 def test_ten_thousand_tasks_of_one_point_each_finish_and_pass() -> None:
-    async def one_point(world: dict[str, Any]) -> None:
-        await explorer.point("p")
-
-    async def main(world: dict[str, Any]) -> None:
-        tasks = [explorer.spawn(one_point, world, name=f"t{i}") for i in range(10_000)]
-        for task in tasks:
-            await task.join()
-
-    result = explorer.run(model_of(main), "v", None, PrechosenChoices(()),
+    result = explorer.run(model_of(ten_thousand_tasks), "v", None, PrechosenChoices(()),
                           Settings(max_steps=100_000))
     assert result.outcome.kind is OutcomeKind.PASS
 
 
 @pytest.mark.timeout(60, method="thread")
 def test_a_step_bound_on_a_long_run_that_is_still_advancing_is_not_called_a_livelock() -> None:
-    async def one_point(world: dict[str, Any]) -> None:
-        await explorer.point("p")
-
-    async def main(world: dict[str, Any]) -> None:
-        tasks = [explorer.spawn(one_point, world, name=f"t{i}") for i in range(10_000)]
-        for task in tasks:
-            await task.join()
-
-    result = explorer.run(model_of(main), "v", None, PrechosenChoices(()))
+    result = explorer.run(model_of(ten_thousand_tasks), "v", None, PrechosenChoices(()))
     assert result.outcome.kind is OutcomeKind.STEP_BOUND
     assert "still making progress" in result.outcome.message
     assert "livelock" not in result.outcome.message
