@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import subprocess
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from explorer import registry, tracefile, verify_command
@@ -61,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--variant", metavar="NAME",
                         help="run the trace's scenario and schedule on another variant (a fix)")
     replay.add_argument("--repeat", metavar="N", type=_positive, default=1,
-                        help="replay N times and check every run is identical")
+                        help="replay N times and check every run is identical (one of them in "
+                             "a fresh process under another hash seed)")
+    replay.add_argument("--emit-trace", metavar="FILE", help=argparse.SUPPRESS)
     _model_option(replay)
     report = commands.add_parser("report", help="render a saved trace as a report on stdout")
     report.add_argument("path", metavar="PATH", help="a trace file (.json)")
@@ -137,15 +142,55 @@ def cmd_replay(args: argparse.Namespace) -> int:
           + ("" if strict else f" (the trace was recorded on {visible(trace.variant)})"))
     result, source = replay_once(model, variant, trace, strict=strict)
     replayed = result.trace()
+    if args.emit_trace:  # the other side of --repeat's check under another hash seed
+        Path(args.emit_trace).write_text(tracefile.dumps(replayed), encoding="utf-8")
+        return _verdict(trace, replayed, quiet=True)
     print(render_trace(replayed))
     _report_fit(trace, replayed, source, strict)
+    if args.repeat > 1 and result.used_global_random:
+        return _nondeterministic(NondeterministicModelError.global_random())
     for attempt in range(2, args.repeat + 1):
         status = _check_repeat(model, variant, trace, replayed, strict, attempt)
         if status is not None:
             return status
     if args.repeat > 1:
-        print(f"determinism: {args.repeat} replays gave identical traces")
+        status = _check_other_hash_seed(args, replayed)
+        if status is not None:
+            return status
+        print(f"determinism: {args.repeat} replays gave identical traces (one in another "
+              "process under another hash seed)")
     return _verdict(trace, replayed)
+
+
+#: Why two processes with different hash seeds can replay one trace differently.
+HASH_ORDER = ("hash-ordered iteration: iterating a set (or a dict built from one) of strings, or "
+              "ordering by id() or hash(); sort, or use a list or dict in insertion order")
+
+
+def _check_other_hash_seed(args: argparse.Namespace, first: Trace) -> int | None:
+    """Replay once more in a child process whose PYTHONHASHSEED differs from ours."""
+    ours = os.environ.get("PYTHONHASHSEED", "")
+    seed = str((int(ours) + 1) % 4_294_967_295) if ours.isdigit() else "0"
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "replayed.json"
+        command = [sys.executable, "-m", "explorer", "replay", args.path, "--emit-trace", str(out)]
+        command += ["--variant", args.variant] if args.variant else []
+        for reference in args.model:
+            command += ["--model", reference]
+        child = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": seed},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               check=False)
+        if child.returncode not in (PASSED, FINDING) or not out.exists():
+            print(f"note: the replay under another hash seed failed (exit status "
+                  f"{child.returncode}): {visible(child.stderr.strip()[-200:])}")
+            return None
+        other = tracefile.read(out).trace
+    difference = first_difference(first, other)
+    if difference is None:
+        return None
+    return _nondeterministic(NondeterministicModelError(
+        difference.step, difference.first, f"under PYTHONHASHSEED={seed}: {difference.second}",
+        HASH_ORDER))
 
 
 def _report_fit(recorded: Trace, replayed: Trace, source: ReplaySource, strict: bool) -> None:
@@ -183,8 +228,10 @@ def _nondeterministic(error: NondeterministicModelError) -> int:
     return NONDETERMINISTIC
 
 
-def _verdict(recorded: Trace, replayed: Trace) -> int:
+def _verdict(recorded: Trace, replayed: Trace, *, quiet: bool = False) -> int:
     outcome = replayed.outcome
+    if quiet:
+        return FINDING if outcome.is_finding else PASSED
     if not outcome.is_finding:
         print("the run passes: the finding does not reproduce" if recorded.outcome.is_finding
               else "the run passes, as recorded")
