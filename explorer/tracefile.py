@@ -118,6 +118,8 @@ def _check_json(value: Any, path: str) -> None:
     problem = None
     if isinstance(value, float) and not math.isfinite(value):
         problem = f"{value} is not a finite number"
+    elif isinstance(value, int | float) and abs(value) > MAX_SCENARIO_NUMBER:
+        problem = "a number of magnitude above 2**63 would not be read back"
     elif isinstance(value, list | tuple):
         for k, item in enumerate(value):
             _check_json(item, f"{path}[{k}]")
