@@ -8,6 +8,7 @@ are runnable and what each blocked task waits on. Nothing here reads a clock or 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import enum
 import traceback
@@ -19,6 +20,7 @@ from typing import Any
 from explorer._cancel import Cancelled, CancelScope, effectively_cancelled
 from explorer._clock import Timer, VirtualClock
 from explorer._options import Options
+from explorer._watchdog import Guarded, Stalled
 from explorer.errors import Teardown
 from explorer.records import TIMER, BlockedTask, Outcome, OutcomeKind, Settings, Touches
 from explorer.sources.base import ChoiceSource
@@ -137,6 +139,13 @@ class Execution:
         self.failure: BaseException | None = None  # a choice source's error
         self.interrupt: BaseException | None = None  # KeyboardInterrupt or SystemExit
         self.tearing_down = False
+        # Read by the watchdog thread (see ``_watchdog``): hand-offs so far, whether model code
+        # runs now, how long a stalled task ran; set by the Ctrl-C guard.
+        self.resumes = 0
+        self.in_model = False
+        self.stalled: float | None = None
+        self.stall_signal = False
+        self.interrupted = False
 
     # ----- entry -------------------------------------------------------------------------
 
@@ -146,16 +155,29 @@ class Execution:
             raise RuntimeError("explorer.run() called inside a running model")
         token = _EXECUTION.set(self)
         try:
-            self.current = self.spawn(main, name="main", daemon=False)
-            try:
-                self._drive(self.current)
-            except (KeyboardInterrupt, SystemExit) as exc:
-                self.interrupt = exc
-            self._teardown()
+            with Guarded(self, self.settings.watchdog_seconds):
+                self._guarded(main)
         finally:
             _EXECUTION.reset(token)
         if self.interrupt is not None:
             raise self.interrupt
+
+    def _guarded(self, main: Callable[[], Awaitable[None]]) -> None:
+        try:
+            self.current = self.spawn(main, name="main", daemon=False)
+            self._drive(self.current)
+        except (KeyboardInterrupt, SystemExit) as exc:
+            self.interrupt = exc
+        except Stalled:  # it reached the engine just after its task gave control back
+            self._end(self._stall(self.current))
+        try:
+            self._teardown()
+        except (KeyboardInterrupt, SystemExit) as exc:
+            self.interrupt = self.interrupt or exc
+        except Stalled:
+            pass
+        if self.interrupted and self.interrupt is None:
+            self.interrupt = KeyboardInterrupt()  # Ctrl-C that model code swallowed
 
     # ----- tasks -------------------------------------------------------------------------
 
@@ -181,6 +203,8 @@ class Execution:
             task.state = State.RUNNING
             task.started = True
             value, task.wake_value = task.wake_value, None
+            self.resumes += 1
+            self.in_model = True
             try:
                 if value is _CANCELLED or (task.resume_cancellable and task.scopes
                                            and effectively_cancelled(task.scopes)):
@@ -188,14 +212,22 @@ class Execution:
                 else:
                     request = task.context.run(task.coro.send, value)
             except StopIteration:
+                self.in_model = False
                 task = self._finished(task)
                 continue
             except (KeyboardInterrupt, SystemExit):
+                self.in_model = False
                 self._end(Outcome(OutcomeKind.PASS, step=len(self.steps)))
                 raise
+            except Stalled:
+                self.in_model = False
+                self._end(self._stall(task))
+                return
             except BaseException as exc:  # a model crash: an exception escaping a model task
+                self.in_model = False
                 self._end(self._crash(task, exc))
                 return
+            self.in_model = False
             task = self._handle(task, request)
 
     def _handle(self, task: TaskRecord, request: Any) -> TaskRecord | None:
@@ -274,6 +306,11 @@ class Execution:
         """Record a step and check safety; True when the run has ended."""
         steps = self.steps
         steps.append((tid, label, detail, self.clock.now, touches))
+        if self.interrupted:
+            raise KeyboardInterrupt()  # Ctrl-C that model code caught: the run stops anyway
+        if self.stalled is not None:
+            self._end(self._stall(self.tasks[tid] if tid >= 0 else None))
+            return True
         if len(steps) > self.max_steps:
             self._end(Outcome(OutcomeKind.STEP_BOUND, self._step_bound_cause(),
                               step=len(steps) - 1))
@@ -366,7 +403,7 @@ class Execution:
                 if self._fire_timer():
                     return None
         except BaseException as exc:  # a source or engine failure must never reach model code
-            if isinstance(exc, KeyboardInterrupt | SystemExit):
+            if isinstance(exc, KeyboardInterrupt | SystemExit | Stalled):
                 raise
             self.failure = exc
             self._end(Outcome(OutcomeKind.PASS))
@@ -484,9 +521,19 @@ class Execution:
         return Outcome(OutcomeKind.CRASH, message, None, len(self.steps),
                        traceback=_model_traceback(exc))
 
+    def _stall(self, rec: TaskRecord | None) -> Outcome:
+        who = "a task" if rec is None else f"task {rec.name}"
+        seconds = self.stalled or self.settings.watchdog_seconds
+        message = (f"{who} did not yield for {seconds:.1f} seconds of wall time (the watchdog "
+                   f"stopped it after Settings.watchdog_seconds={self.settings.watchdog_seconds:g}"
+                   "): a busy loop, or a blocking call outside the engine such as time.sleep or "
+                   "a threading lock (use explorer.point, explorer.sleep and the explorer "
+                   "primitives in models)")
+        return Outcome(OutcomeKind.UNCONTROLLED, message, step=len(self.steps))
+
     def _foreign(self, rec: TaskRecord, request: object) -> Outcome:
-        what = type(request).__qualname__
-        module = type(request).__module__
+        kind = request if isinstance(request, type) else type(request)  # Trio yields classes
+        what, module = kind.__qualname__, kind.__module__
         where = "Trio" if module.startswith("trio") else module.split(".")[0]
         message = (f"task {rec.name} awaited a {where} primitive ({what}) instead of an explorer "
                    "point or wait: the engine cannot schedule it (use explorer.point, "
@@ -510,6 +557,8 @@ class Execution:
 
     def _unwind(self, rec: TaskRecord) -> None:
         for _ in range(_TEARDOWN_THROWS):
+            self.resumes += 1
+            self.in_model = True
             try:
                 rec.context.run(rec.coro.throw, Teardown())
             except (StopIteration, Teardown, Cancelled):
@@ -519,7 +568,10 @@ class Execution:
                 return
             except BaseException:
                 return
-        rec.coro.close()
+            finally:
+                self.in_model = False
+        with contextlib.suppress(RuntimeError):  # it ignored GeneratorExit too: nothing to do
+            rec.coro.close()
 
     # ----- results -----------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Invariant: the exit status says which of the three kinds of failure happened, never mixing
 them: 0 the replayed run passes, 1 a finding reproduces, 2 bad input (one line on stderr, no
-traceback), 3 the model is nondeterministic, 70 the engine itself failed.
+traceback), 3 the model is nondeterministic, 70 the engine itself failed, 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import subprocess
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from explorer import registry, tracefile, verify_command
@@ -32,14 +35,15 @@ from explorer.report.save import invariant_doc
 from explorer.runner import check_variant
 from explorer.sources.replay import ReplaySource
 
-PASSED, FINDING, USAGE, NONDETERMINISTIC, INTERNAL = 0, 1, 2, 3, 70
+PASSED, FINDING, USAGE, NONDETERMINISTIC, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 70, 130
 
 _EPILOG = """exit status:
   0   the replayed run passes (a fix holds)
   1   the replayed run is a finding (a violation, deadlock, step bound or model crash)
   2   bad input: a missing or malformed trace file, an unknown model or variant, a bad option
   3   the model is nondeterministic: replaying the same trace gave different runs
-  70  an internal error of race-explorer (an engine bug, never a finding)"""
+  70  an internal error of race-explorer (an engine bug, never a finding)
+  130 interrupted (Ctrl-C): the run was torn down and stopped"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--variant", metavar="NAME",
                         help="run the trace's scenario and schedule on another variant (a fix)")
     replay.add_argument("--repeat", metavar="N", type=_positive, default=1,
-                        help="replay N times and check every run is identical")
+                        help="replay N times and check every run is identical (one of them in "
+                             "a fresh process under another hash seed)")
+    replay.add_argument("--emit-trace", metavar="FILE", help=argparse.SUPPRESS)
     _model_option(replay)
     report = commands.add_parser("report", help="render a saved trace as a report on stdout")
     report.add_argument("path", metavar="PATH", help="a trace file (.json)")
@@ -108,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"internal error in race-explorer (an engine bug, not a finding in the model): "
                f"{visible(str(exc))}")
         return INTERNAL
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        _error("interrupted (Ctrl-C): the run in progress was torn down and nothing was saved")
+        return INTERRUPTED
     except SystemExit as exc:  # argparse's own exits: --help (0) and usage errors (2)
         if exc.code is None:
             return PASSED
@@ -132,15 +142,55 @@ def cmd_replay(args: argparse.Namespace) -> int:
           + ("" if strict else f" (the trace was recorded on {visible(trace.variant)})"))
     result, source = replay_once(model, variant, trace, strict=strict)
     replayed = result.trace()
+    if args.emit_trace:  # the other side of --repeat's check under another hash seed
+        Path(args.emit_trace).write_text(tracefile.dumps(replayed), encoding="utf-8")
+        return _verdict(trace, replayed, quiet=True)
     print(render_trace(replayed))
     _report_fit(trace, replayed, source, strict)
+    if args.repeat > 1 and result.used_global_random:
+        return _nondeterministic(NondeterministicModelError.global_random())
     for attempt in range(2, args.repeat + 1):
         status = _check_repeat(model, variant, trace, replayed, strict, attempt)
         if status is not None:
             return status
     if args.repeat > 1:
-        print(f"determinism: {args.repeat} replays gave identical traces")
+        status = _check_other_hash_seed(args, replayed)
+        if status is not None:
+            return status
+        print(f"determinism: {args.repeat} replays gave identical traces (one in another "
+              "process under another hash seed)")
     return _verdict(trace, replayed)
+
+
+#: Why two processes with different hash seeds can replay one trace differently.
+HASH_ORDER = ("hash-ordered iteration: iterating a set (or a dict built from one) of strings, or "
+              "ordering by id() or hash(); sort, or use a list or dict in insertion order")
+
+
+def _check_other_hash_seed(args: argparse.Namespace, first: Trace) -> int | None:
+    """Replay once more in a child process whose PYTHONHASHSEED differs from ours."""
+    ours = os.environ.get("PYTHONHASHSEED", "")
+    seed = str((int(ours) + 1) % 4_294_967_295) if ours.isdigit() else "0"
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "replayed.json"
+        command = [sys.executable, "-m", "explorer", "replay", args.path, "--emit-trace", str(out)]
+        command += ["--variant", args.variant] if args.variant else []
+        for reference in args.model:
+            command += ["--model", reference]
+        child = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": seed},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               check=False)
+        if child.returncode not in (PASSED, FINDING) or not out.exists():
+            print(f"note: the replay under another hash seed failed (exit status "
+                  f"{child.returncode}): {visible(child.stderr.strip()[-200:])}")
+            return None
+        other = tracefile.read(out).trace
+    difference = first_difference(first, other)
+    if difference is None:
+        return None
+    return _nondeterministic(NondeterministicModelError(
+        difference.step, difference.first, f"under PYTHONHASHSEED={seed}: {difference.second}",
+        HASH_ORDER))
 
 
 def _report_fit(recorded: Trace, replayed: Trace, source: ReplaySource, strict: bool) -> None:
@@ -178,8 +228,10 @@ def _nondeterministic(error: NondeterministicModelError) -> int:
     return NONDETERMINISTIC
 
 
-def _verdict(recorded: Trace, replayed: Trace) -> int:
+def _verdict(recorded: Trace, replayed: Trace, *, quiet: bool = False) -> int:
     outcome = replayed.outcome
+    if quiet:
+        return FINDING if outcome.is_finding else PASSED
     if not outcome.is_finding:
         print("the run passes: the finding does not reproduce" if recorded.outcome.is_finding
               else "the run passes, as recorded")

@@ -16,7 +16,7 @@ import attrs
 from explorer.errors import NondeterministicModelError
 from explorer.model import Model
 from explorer.records import Outcome, Settings, Step, Trace
-from explorer.runner import run
+from explorer.runner import RunResult, run
 from explorer.sources.base import ChoiceSource
 from explorer.sources.replay import ReplaySource
 
@@ -100,7 +100,14 @@ def check_determinism(model: Model, variant: str, scenario: Any, source: ChoiceS
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
     result = run(model, variant, scenario, source, settings)
+    refuse_global_random(result)
     trace = result.trace()
     for _ in range(repeats):
         assert_same_trace(trace, replay(model, trace, result.task_names, settings))
     return trace
+
+
+def refuse_global_random(result: RunResult) -> None:
+    """Raise ``NondeterministicModelError`` if ``result``'s model used the global ``random``."""
+    if result.used_global_random:
+        raise NondeterministicModelError.global_random()

@@ -36,11 +36,20 @@ class NondeterministicModelError(Exception):
     This is a defect of the model (hidden wall clock, global random, hash order), not a race.
     """
 
-    def __init__(self, step: int, first: str, second: str) -> None:
-        super().__init__(
-            f"model is nondeterministic: runs differ first at step {step}: {first!r} vs {second!r}"
-        )
+    def __init__(self, step: int, first: str, second: str, cause: str = "") -> None:
+        text = (f"model is nondeterministic: runs differ first at step {step}: {first!r} vs "
+                f"{second!r}")
+        super().__init__(f"{text}; likely cause: {cause}" if cause else text)
         self.step = step
+
+    @classmethod
+    def global_random(cls) -> NondeterministicModelError:
+        """The model drew from the global ``random`` module (its trace may still repeat)."""
+        error = cls(0, "", "")
+        error.args = ("model is nondeterministic: it drew from the global random module "
+                      "(random.random, random.choice, ...), so its runs depend on state outside "
+                      "its input; use a random.Random seeded from the scenario",)
+        return error
 
 
 class ExplorerInternalError(Exception):

@@ -242,8 +242,10 @@ def _save(spec: Search, finding: Finding, reports: Path | None) -> tuple[Path, P
     except OSError as exc:
         import warnings
 
-        warnings.warn(f"race-explorer could not write the report of {finding.key} to "
-                      f"{reports}: {exc.strerror or exc}", SearchWarning, stacklevel=2)
+        with warnings.catch_warnings():  # a warning, never an error: the verdict stays
+            warnings.simplefilter("always", SearchWarning)
+            warnings.warn(f"race-explorer could not write the report of {finding.key} to "
+                          f"{reports}: {exc.strerror or exc}", SearchWarning, stacklevel=2)
         return None
 
 

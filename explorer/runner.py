@@ -2,12 +2,14 @@
 
 Invariant: a run is a pure function of (model, variant, scenario, choices, settings, the
 invariants checked). Engine failures surface as ``ExplorerInternalError``, never as an
-outcome; an interrupt (Ctrl-C) ends the run, tears it down and propagates.
+outcome; an interrupt (Ctrl-C) ends the run, tears it down and propagates. A run notes (without
+changing it) whether the model drew from the global ``random`` module.
 """
 
 from __future__ import annotations
 
 import functools
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,8 +24,11 @@ class RunResult:
     """What one run produced; the full :class:`Trace` is built only when asked for."""
 
     def __init__(self, model: Model, variant: str, scenario: Any, execution: Execution,
-                 invariants: tuple[str, ...]) -> None:
+                 invariants: tuple[str, ...], global_random: bool = False) -> None:
         assert execution.outcome is not None
+        #: The model drew from the global ``random`` module during the run: its result depends
+        #: on state outside its input (a determinism defect, whatever the trace shows).
+        self.used_global_random = global_random
         #: Every finding of the run, in the order they happened (several when the settings
         #: let the run go on past a violation).
         self.findings: tuple[Outcome, ...] = execution.findings()
@@ -152,6 +157,7 @@ def run_checked(model: Model, variant: str, chosen: tuple[Invariant, ...], scena
     rest = [(i.name, functools.partial(i.check, world)) for i in chosen if i.at != "step"]
     execution = Execution(source, settings, safety, rest,
                           trust_primitives=model.footprints)
+    state = random.getstate()
     try:
         execution.run(functools.partial(model.main, world))
     except (KeyboardInterrupt, SystemExit):
@@ -164,4 +170,5 @@ def run_checked(model: Model, variant: str, chosen: tuple[Invariant, ...], scena
         raise ExplorerInternalError(f"engine failed: {execution.failure!r}") from execution.failure
     if execution.outcome is None:
         raise ExplorerInternalError("run ended without an outcome")
-    return RunResult(model, variant, scenario, execution, tuple(i.name for i in chosen))
+    return RunResult(model, variant, scenario, execution, tuple(i.name for i in chosen),
+                     random.getstate() != state)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import re
+import stat
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -46,6 +48,14 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: this engine could have made (and would make a replay build lists that large).
 MAX_TASKS = 1_000_000
 MAX_OPTIONS = MAX_TASKS + 1
+#: A trace file larger than this is refused before it is read (the largest real ones are a few
+#: megabytes).
+MAX_FILE_BYTES = 64 * 2**20
+#: Numbers in a scenario must be finite and at most this large in magnitude.
+MAX_SCENARIO_NUMBER = 2**63
+#: A replay's step bound and watchdog as a trace may declare them.
+MAX_STEPS = 10_000_000
+MAX_WATCHDOG_SECONDS = 24 * 3600.0
 
 
 @attrs.frozen
@@ -108,6 +118,8 @@ def _check_json(value: Any, path: str) -> None:
     problem = None
     if isinstance(value, float) and not math.isfinite(value):
         problem = f"{value} is not a finite number"
+    elif isinstance(value, int | float) and abs(value) > MAX_SCENARIO_NUMBER:
+        problem = "a number of magnitude above 2**63 would not be read back"
     elif isinstance(value, list | tuple):
         for k, item in enumerate(value):
             _check_json(item, f"{path}[{k}]")
@@ -150,12 +162,37 @@ def _step_json(step: Step) -> dict[str, Any]:
 def read(path: str | Path) -> TraceDocument:
     """Load and check the trace file at ``path``; any problem is a ``UserError``."""
     try:
-        data = Path(path).read_bytes()
+        data = _read_regular(Path(path))
     except FileNotFoundError:
         raise UserError(f"{path}: no such trace file") from None
     except OSError as exc:
         raise UserError(f"{path}: cannot read the trace file: {exc.strerror or exc}") from None
     return loads_document(data, origin=str(path))
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file of at most ``MAX_FILE_BYTES``; a FIFO, device or directory
+    is refused without blocking on it."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(f"{path}: not a trace file: not a regular file "
+                            f"({_file_kind(info.st_mode)})")
+        if info.st_size > MAX_FILE_BYTES:
+            raise UserError(f"{path}: not a trace file: {info.st_size} bytes, more than the "
+                            f"limit of {MAX_FILE_BYTES}")
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
+        raise UserError(f"{path}: not a trace file: more than {MAX_FILE_BYTES} bytes")
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 def loads(data: str | bytes, *, origin: str = "trace") -> Trace:
@@ -172,7 +209,7 @@ def loads_document(data: str | bytes, *, origin: str = "trace") -> TraceDocument
     trace = Trace(
         model=reader.name(top["model"], "model"),
         variant=reader.name(top["variant"], "variant"),
-        scenario=top["scenario"],
+        scenario=reader.scenario(top["scenario"]),
         choices=reader.choices(top["choices"], steps),
         steps=steps,
         outcome=reader.outcome(top["outcome"], len(steps)),
@@ -359,8 +396,32 @@ class _Reader:
         current = self.as_int(raw["current"], f"{path}.current", -2, MAX_TASKS)
         return Decision(index, chosen, count, default, raw["continuing"], current)
 
+    def scenario(self, value: Any, path: str = "scenario") -> Any:
+        """Scenario data as it came, once every number in it is finite and bounded."""
+        pending = [(value, path)]
+        while pending:
+            item, where = pending.pop()
+            if isinstance(item, bool) or item is None or isinstance(item, str):
+                continue
+            if isinstance(item, int | float):
+                finite = isinstance(item, int) or math.isfinite(item)
+                if not (finite and abs(item) <= MAX_SCENARIO_NUMBER):
+                    self.fail(where, "a finite number of magnitude at most 2**63", item)
+            elif isinstance(item, list):
+                pending.extend((v, f"{where}[{k}]") for k, v in enumerate(item))
+            elif isinstance(item, dict):
+                pending.extend((v, f"{where}.{k}") for k, v in item.items())
+        return value
+
     def settings(self, value: Any) -> Settings:
         raw = self.fields(value, "settings", (), _SETTINGS_FIELDS)
+        if "max_steps" in raw:
+            self.as_int(raw["max_steps"], "settings.max_steps", 1, MAX_STEPS)
+        seconds = raw.get("watchdog_seconds", 1.0)
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not (
+                0 < seconds <= MAX_WATCHDOG_SECONDS):
+            self.fail("settings.watchdog_seconds",
+                      f"a positive number of seconds, at most {MAX_WATCHDOG_SECONDS:g}", seconds)
         try:
             return Settings(**raw)
         except (TypeError, ValueError) as exc:

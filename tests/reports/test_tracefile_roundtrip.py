@@ -19,7 +19,9 @@ from explorer.tracefile import TraceDocument
 KINDS = ["violation", "pass", "deadlock", "crash", "step-bound", "labels"]
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none() | st.booleans()
+    | st.integers(-tracefile.MAX_SCENARIO_NUMBER, tracefile.MAX_SCENARIO_NUMBER)
+    | st.floats(-float(tracefile.MAX_SCENARIO_NUMBER), float(tracefile.MAX_SCENARIO_NUMBER))
     | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=12,
@@ -71,7 +73,7 @@ def test_a_label_with_a_lone_surrogate_is_written_as_utf8_and_read_back() -> Non
 
 
 @pytest.mark.parametrize("scenario", [{1, 2}, object(), float("nan"), {"x": [float("inf")]},
-                                      {1: "int key"}, {"a": {None: 1}}])
+                                      {1: "int key"}, {"a": {None: 1}}, [10**400], -(2**64)])
 def test_a_scenario_that_is_not_json_data_is_refused_when_writing(traces: dict[str, Trace],
                                                                   scenario: Any) -> None:
     trace = traces["pass"]
