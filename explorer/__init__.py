@@ -15,6 +15,8 @@ from explorer.errors import (
 )
 from explorer.exploration import Exploration, Finding, SearchSettings, explore
 from explorer.model import Invariant, Model, invariant
+from explorer.native.api import NativeRun, run_trio
+from explorer.native.testing import TrioRaceFound, explore_trio
 from explorer.observing import event, note, target
 from explorer.pytest_searches import KnownRaces, RaceFound, RaceNotFound, Search, search
 from explorer.records import Decision, Outcome, OutcomeKind, Settings, Step, Trace
@@ -57,6 +59,7 @@ __all__ = [
     "KnownRaces",
     "Lock",
     "Model",
+    "NativeRun",
     "NondeterministicModelError",
     "Outcome",
     "OutcomeKind",
@@ -74,6 +77,7 @@ __all__ = [
     "TooSlowError",
     "Trace",
     "TraceFormatError",
+    "TrioRaceFound",
     "UnknownModelError",
     "UserError",
     "WaitQueue",
@@ -83,6 +87,7 @@ __all__ = [
     "current_task",
     "event",
     "explore",
+    "explore_trio",
     "fail_after",
     "invariant",
     "move_on_after",
@@ -90,6 +95,7 @@ __all__ = [
     "now",
     "point",
     "run",
+    "run_trio",
     "search",
     "sleep",
     "spawn",
