@@ -15,6 +15,8 @@ from explorer.errors import (
 )
 from explorer.exploration import Exploration, Finding, SearchSettings, explore
 from explorer.model import Invariant, Model, invariant
+from explorer.native.api import NativeRun, run_trio
+from explorer.native.testing import TrioRaceFound, explore_trio
 from explorer.observing import event, note, target
 from explorer.pytest_searches import (
     KnownRaces,
@@ -64,6 +66,7 @@ __all__ = [
     "KnownRaces",
     "Lock",
     "Model",
+    "NativeRun",
     "NondeterministicModelError",
     "Outcome",
     "OutcomeKind",
@@ -81,6 +84,7 @@ __all__ = [
     "TooSlowError",
     "Trace",
     "TraceFormatError",
+    "TrioRaceFound",
     "UnknownModelError",
     "UserError",
     "VerificationIncomplete",
@@ -91,6 +95,7 @@ __all__ = [
     "current_task",
     "event",
     "explore",
+    "explore_trio",
     "fail_after",
     "invariant",
     "move_on_after",
@@ -98,6 +103,7 @@ __all__ = [
     "now",
     "point",
     "run",
+    "run_trio",
     "search",
     "sleep",
     "spawn",

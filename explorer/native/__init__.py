@@ -1,0 +1,1 @@
+"""Native Trio execution: unmodified Trio code explored through Trio's own batch seam."""
