@@ -18,7 +18,7 @@ from explorer.native.execution import (
     as_source,
     run_controlled,
 )
-from explorer.records import Outcome, Settings, Trace
+from explorer.records import Decision, Outcome, Settings, Trace
 from explorer.sources.base import ChoiceSource
 from explorer.sources.rules import Rule, rules_of
 
@@ -48,6 +48,11 @@ class NativeRun:
     @property
     def decisions(self) -> int:
         return len(self._controller.decisions)
+
+    @property
+    def decision_list(self) -> tuple[Decision, ...]:
+        """The run's decisions in order (the k-th is read from ``choices[k]``)."""
+        return tuple(self._controller.decisions)
 
     @property
     def rules(self) -> tuple[Rule, ...]:

@@ -15,7 +15,7 @@ from explorer.errors import UserError
 from explorer.records import Settings
 from explorer.sources.base import ChoiceSource
 
-SUPPORTED = ">=0.22,<0.36"
+SUPPORTED = ">=0.30,<0.36"  # as pyproject.toml declares
 _verdict: list[str] = []  # the cached verdict of this process: "" when compatible
 
 
