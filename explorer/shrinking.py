@@ -7,7 +7,9 @@ preemptions the shorter wins, and undoing a switch that is not needed is progres
 makes the trace longer. Every candidate is a real run (a scenario and a list of decisions read with
 "0 = no switch" past its end), so the result replays exactly. ``budget`` bounds the passes;
 a last ``drop_rules`` pass then always runs to its end (at most switches² runs), so no single
-switch of the result can be undone for a better run: it is 1-minimal.
+switch of the result can be undone for a better run: it is 1-minimal. A livelock (step-bound)
+finding is the exception: each of its trials runs to the step bound, so its budget (a tenth)
+is final and no last pass runs.
 
 Passes, each a small named function, repeated until a round changes nothing:
 
@@ -69,8 +71,8 @@ class Shrinker:
         self.key = key or start.outcome.key
         self.best = start
         self.runs = 0
-        livelock = start.outcome.kind is OutcomeKind.STEP_BOUND
-        self.budget = max(1, budget // 10) if livelock else budget
+        self.livelock = start.outcome.kind is OutcomeKind.STEP_BOUND
+        self.budget = max(1, budget // 10) if self.livelock else budget
         self.memo = RunMemo()  # not seeded with ``start``: it may come from other settings
         #: Candidates not run because an identical run was made before (counted in ``runs``,
         #: so the shrinker goes exactly as it would have run them).
@@ -118,6 +120,8 @@ class Shrinker:
             changed = False
             for shrink_pass in passes:
                 changed |= shrink_pass()
+        if self.livelock:
+            return self.best  # each trial runs to the step bound: the budget is the bound
         self.budget = self.runs + len(self.best.rules) ** 2 + 1
         while self.drop_rules():
             self.budget = self.runs + len(self.best.rules) ** 2 + 1
