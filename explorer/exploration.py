@@ -91,6 +91,7 @@ class Exploration:
     findings: tuple[Finding, ...]
     horizon: int = 0
     seconds: float = attrs.field(default=0.0, eq=False)
+    unshrunk: tuple[str, ...] = ()  # keys found but not shrunk (see ``explore``'s ``shrink``)
     #: The verifications the search's declaration requires, one per scenario, in order.
     verifications: tuple[ScenarioVerification, ...] = ()
 
@@ -207,11 +208,14 @@ def explore(model: Model, variant: str, *, name: str | None = None,
             invariants: Sequence[str] | None = None,
             settings: SearchSettings | None = None,
             progress: Progress | None = None,
-            test: Any = None) -> Exploration:
+            test: Any = None,
+            shrink: Callable[[str], bool] | None = None) -> Exploration:
     """Search ``model``/``variant`` to the end of its budget; shrink every distinct finding.
 
     ``invariants`` restricts what is checked (default: every invariant of the variant).
     ``test`` is the Hypothesis test to drive (see :func:`inner_test`; default: a fresh one).
+    ``shrink`` picks the finding keys to shrink and return (default: all); the others are
+    only named, in ``Exploration.unshrunk``.
     """
     _refuse_inside_trio()
     settings = settings or SearchSettings()
@@ -226,11 +230,12 @@ def explore(model: Model, variant: str, *, name: str | None = None,
     with old_objects_frozen():  # the collector scans the search's objects, not the heap
         Probe(target, tally, progress, collecting=True).drive(test, settings)
         findings = tuple(_shrunk(name, target, key, seen, tally, settings)
-                         for key, seen in tally.seen.items())
+                         for key, seen in tally.seen.items() if shrink is None or shrink(key))
+    unshrunk = tuple(key for key in tally.seen if shrink is not None and not shrink(key))
     if settings.uses_database:
         corpus.save(settings.database, name, findings)
     return Exploration(name, model.name, variant, tally.examples, tally.steps, findings,
-                       tally.horizon, time.perf_counter() - started)
+                       tally.horizon, time.perf_counter() - started, unshrunk)
 
 
 def _shrunk(name: str, target: Target, key: str, seen: Seen, tally: Tally,

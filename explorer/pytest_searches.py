@@ -145,8 +145,10 @@ class Search:
                               derandomize=derandomize, database=profile.database, run=run,
                               base=profile)
 
-    def explore(self, options: SearchOptions | None = None) -> Exploration:
-        """Run the search (no verdict): every distinct finding, shrunk."""
+    def explore(self, options: SearchOptions | None = None,
+                shrink: Callable[[str], bool] | None = None) -> Exploration:
+        """Run the search (no verdict): every distinct finding (or those ``shrink`` picks),
+        shrunk."""
         options = options or defaults()
         strategy = self.schedules
         if options.source != "hypothesis":
@@ -162,7 +164,7 @@ class Search:
         exploration = explore(self.model, self.variant, name=self.name,
                               scenarios=self.scenarios, schedules=strategy,
                               invariants=self.invariants, settings=settings,
-                              progress=progress, test=test)
+                              progress=progress, test=test, shrink=shrink)
         return self._verified(exploration, settings.run)
 
     def _verified(self, exploration: Exploration, run: Settings) -> Exploration:

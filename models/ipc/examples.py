@@ -32,24 +32,26 @@ def _searches_for(key: str, variant: str, specs: Sequence[Search]) -> list[Searc
 
 
 class Finder:
-    """Runs each (search, seed) at most once and keeps every finding it made."""
+    """Runs each (search, seed) once per race it is asked for, shrinking only that race, and
+    remembers which races each run found, so a run that cannot find a race is not repeated."""
 
     def __init__(self) -> None:
-        self._runs: dict[tuple[str, int], dict[str, Finding]] = {}
+        self._found: dict[tuple[str, int], frozenset[str]] = {}
 
-    def findings(self, spec: Search, seed: int) -> dict[str, Finding]:
+    def finding(self, spec: Search, seed: int, key: str) -> Finding | None:
         run = (spec.name, seed)
-        if run not in self._runs:
-            exploration = spec.explore(SearchOptions(seed=seed))
-            self._runs[run] = {f.key: f for f in exploration.findings}
-        return self._runs[run]
+        if run in self._found and key not in self._found[run]:
+            return None
+        exploration = spec.explore(SearchOptions(seed=seed), shrink=lambda k: k == key)
+        self._found[run] = frozenset(exploration.keys) | frozenset(exploration.unshrunk)
+        return next((f for f in exploration.findings if f.key == key), None)
 
     def example(self, key: str, variant: str, specs: Sequence[Search]) -> Finding | None:
         for seed in range(SEEDS):
             for spec in _searches_for(key, variant, specs):
-                found = self.findings(spec, seed)
-                if key in found:
-                    return found[key]
+                found = self.finding(spec, seed, key)
+                if found is not None:
+                    return found
         return None
 
 

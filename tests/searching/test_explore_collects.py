@@ -160,3 +160,14 @@ def test_examples_to_first_counts_the_examples_explore_runs() -> None:
     first = examples_to_first(lost_update.MODEL, "three", key, settings=settings)
     assert first == finding.stats.examples_to_first_failure
     assert examples_to_first(lost_update.MODEL, "locked", key, settings=settings) is None
+
+
+def test_shrinking_only_some_keys_gives_the_same_finding_for_them() -> None:
+    settings = SearchSettings(max_examples=300, seed=4)
+    every = explore(TWO, "v", settings=settings)
+    assert len(every.keys) >= 2
+    key = every.keys[-1]
+    one = explore(TWO, "v", settings=settings, shrink=lambda k: k == key)
+    assert one.keys == (key,)
+    assert sorted(one.unshrunk) == sorted(k for k in every.keys if k != key)
+    assert one.findings[0].trace == every.findings[-1].trace
