@@ -92,7 +92,6 @@ KNOWN: dict[str, dict[str, str]] = {
         "violation:close_leaves_nothing_running":
             "OnDestroy returns before its disconnect coroutine runs",
         "violation:js_state_matches_connection": _LATE_ERROR,
-        "violation:no_foreign_fd_use": _FD_REUSE,
         "step-bound": _SPIN,
     },
     "close_no_shutdown": {
