@@ -139,6 +139,10 @@ NOT_REQUIRED: set[tuple[str, str, str]] = {
     *((v, "js_state", "violation:js_state_matches_connection") for v in ("pr_v1", "pr_v2")),
     ("ios", "dropped_send", "violation:posts_delivered_once_in_order_in_their_session"),
     ("ios", "use_after_close", "violation:connect_keeps_its_promise"),
+    # found late in their budget at seed 0 (after more than a third of it)
+    ("close_no_shutdown", "send_vs_close", "violation:no_torn_frame"),
+    ("ios", "js_state", "violation:js_state_matches_connection"),
+    ("pre_pr", "faults", "step-bound"),
 }
 
 #: Groups whose race needs a deeper search than the default budget.
