@@ -4,6 +4,7 @@ fails the test instead of stalling the suite."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -16,6 +17,11 @@ import trio
 import explorer
 from explorer.records import OutcomeKind, Settings
 from explorer.sources import PrechosenChoices
+
+#: The watchdog and Ctrl-C send SIGINT to the process, which ends a pytest-xdist worker:
+#: these run in a process of their own (``.ci/run`` runs this folder without ``-n``).
+pytestmark = pytest.mark.skipif("PYTEST_XDIST_WORKER" in os.environ,
+                                reason="SIGINT ends an xdist worker; run without -n")
 
 #: Short enough for a test, long enough that a loaded machine never trips it by mistake.
 WATCHDOG = Settings(watchdog_seconds=1.0)

@@ -3,6 +3,7 @@ traceback; the wall bound is pytest-timeout's."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -10,6 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+
+#: The watchdog and Ctrl-C send SIGINT to the process, which ends a pytest-xdist worker:
+#: these run in a process of their own (``.ci/run`` runs this folder without ``-n``).
+pytestmark = pytest.mark.skipif("PYTEST_XDIST_WORKER" in os.environ,
+                                reason="SIGINT ends an xdist worker; run without -n")
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A finding of the IPC model: replaying it takes long enough to be interrupted mid-run.
