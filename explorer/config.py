@@ -8,6 +8,8 @@ frozen record; nothing here is stored for later. Paths in it are relative to the
     [tool.race-explorer]
     reports = "reports"                  # where findings are written ("none": nowhere)
     models = ["mypackage.models:MODELS"] # models that `python -m explorer replay|list` knows
+    seed = 0                             # every search's seed unless --explorer-seed is given
+                                         # (absent: Hypothesis's own randomness and database)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class ProjectConfig:
     root: Path
     reports: Path | None
     models: tuple[str, ...] = ()
+    seed: int | None = None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -65,18 +68,21 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _parse(path: Path, section: dict[str, Any]) -> ProjectConfig:
-    unknown = sorted(set(section) - {"reports", "models"})
+    unknown = sorted(set(section) - {"reports", "models", "seed"})
     if unknown:
         raise UserError(f"{path}: [tool.{SECTION}] has unknown keys: {', '.join(unknown)} "
-                        "(known: reports, models)")
+                        "(known: reports, models, seed)")
     reports = section.get("reports", DEFAULT_REPORTS)
     if not isinstance(reports, str) or not reports:
         raise UserError(f"{path}: [tool.{SECTION}] reports must be a folder name or \"none\"")
     models = section.get("models", [])
     if not isinstance(models, list) or not all(isinstance(m, str) and ":" in m for m in models):
         raise UserError(f"{path}: [tool.{SECTION}] models must be a list of \"module:NAME\"")
+    seed = section.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise UserError(f"{path}: [tool.{SECTION}] seed must be a whole number of 0 or more")
     root = path.parent.resolve()
-    return ProjectConfig(root, reports_path(reports, root), tuple(models))
+    return ProjectConfig(root, reports_path(reports, root), tuple(models), seed)
 
 
 def reports_path(value: str, root: Path) -> Path | None:

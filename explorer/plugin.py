@@ -43,8 +43,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="examples per search (default: each search's own budget, scaled by "
                          "the Hypothesis profile's max_examples / 100)")
     group.addoption("--explorer-seed", type=int, default=None, metavar="N",
-                    help="seed every search; the example database is then not used, so the "
-                         "same seed explores the same examples")
+                    help="seed every search (default: [tool.race-explorer] seed, else none); "
+                         "the example database is then not used, so the same seed explores "
+                         "the same examples")
     group.addoption("--explorer-source", choices=SOURCES, default="hypothesis",
                     help="schedules: the default mix, or only pct / random / sparse / list")
     group.addoption("--explorer-timers", choices=TIMER_POLICIES, default=None,
@@ -59,14 +60,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _options(config: pytest.Config) -> SearchOptions:
+    project = project_config.load(root=Path(config.rootpath))
     reports = config.getoption("explorer_reports")
     if reports is None:
-        folder = project_config.load(root=Path(config.rootpath)).reports
+        folder = project.reports
     else:
         folder = project_config.reports_path(reports, Path.cwd())
     replay = config.getoption("explorer_replay")
+    seed = config.getoption("explorer_seed")
     return SearchOptions(reports=folder, examples=config.getoption("explorer_examples"),
-                         seed=config.getoption("explorer_seed"),
+                         seed=project.seed if seed is None else seed,
                          source=config.getoption("explorer_source"),
                          replay=Path(replay) if replay else None,
                          timers=config.getoption("explorer_timers"),

@@ -249,3 +249,27 @@ test_clean = explorer.Search(MODEL, "racy", max_examples=30, invariants=()).test
         result.assert_outcomes(passed=1)
         summaries += [line for line in result.stdout.lines if line.startswith("counter-racy:")]
     assert len(summaries) == 2 and summaries[0] == summaries[1]
+
+
+@pytest.mark.parametrize(("config", "flag", "seed"), [
+    ("seed = 7\n", (), "7"), ("seed = 7\n", ("--explorer-seed", "3"), "3"), ("", (), "None")])
+def test_the_project_seed_is_every_searchs_seed_unless_the_command_line_gives_one(
+        pytester: pytest.Pytester, config: str, flag: tuple[str, ...], seed: str) -> None:
+    pytester.makepyprojecttoml(f'[tool.race-explorer]\nreports = "none"\n{config}')
+    pytester.makepyfile(test_seed='''
+from explorer.plugin import options_for
+
+def test_seed(request):
+    print("seed is", options_for(request).seed)
+''')
+    result = pytester.runpytest("-p", "no:cacheprovider", "-s", *flag)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*seed is {seed}"])
+
+
+def test_a_seed_that_is_not_a_whole_number_is_one_clear_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml('[tool.race-explorer]\nseed = "zero"\n')
+    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret != 0
+    assert "seed must be a whole number" in result.stderr.str() + result.stdout.str()
