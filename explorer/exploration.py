@@ -114,10 +114,11 @@ class Exploration:
 
     def _examples_line(self) -> str:
         explored = f"{self.examples} examples, {self.steps} steps"
+        named = f"; also found, not shrunk: {', '.join(self.unshrunk)}" if self.unshrunk else ""
         if not self.findings:
-            return f"{self.name}: no finding in {explored}"
+            return f"{self.name}: no finding {'shrunk ' if named else ''}in {explored}{named}"
         found = "; ".join(_finding_line(f) for f in self.findings)
-        return f"{self.name}: {len(self.findings)} finding(s) in {explored}: {found}"
+        return f"{self.name}: {len(self.findings)} finding(s) in {explored}: {found}{named}"
 
 
 def _finding_line(finding: Finding) -> str:

@@ -78,8 +78,10 @@ class Search:
     profiles scale it. ``expect`` maps each finding key the search must find
     (``violation:<invariant>``, ``deadlock``, ``crash``, ``step-bound``) to why it is known;
     ``allow`` maps keys it may find without failing (a race of this variant that another
-    search is about). ``invariants`` restricts what is checked (default: every invariant of
-    the variant; restricting hides races, so say why if you do).
+    search is about); an allowed finding is named in the summary but not shrunk or saved
+    (the search it is about does that) unless ``shrink_allowed``. ``invariants`` restricts
+    what is checked (default: every invariant of the variant; restricting hides races, so say
+    why if you do).
 
     ``verify=k`` requires every schedule of each of ``verify_scenarios`` (default: the one
     scenario ``None``, for a search that draws none) up to k preemptions to run, after the
@@ -102,6 +104,7 @@ class Search:
     verify: int | None = None
     verify_scenarios: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
     verify_budget: int = DEFAULT_BUDGET
+    shrink_allowed: bool = False
     _test: Any = attrs.field(init=False, default=None, eq=False, repr=False)
     _requirement: Requirement | None = attrs.field(init=False, default=None, eq=False,
                                                    repr=False)
@@ -131,6 +134,11 @@ class Search:
 
     def _standalone_target(self) -> Target:
         return Target(self.model, self.variant, self.settings, self.invariants)
+
+    def judged(self, key: str) -> bool:
+        """Whether the verdict is about findings of ``key`` (required, or not known at all),
+        so that they are shrunk; an allowed key is only named."""
+        return key in self.expect or key not in self.allow
 
     @property
     def known(self) -> frozenset[str]:
@@ -202,7 +210,7 @@ class Search:
 
             exploration = replay_in_search(self, options)
         else:
-            exploration = self.explore(options)
+            exploration = self.explore(options, None if self.shrink_allowed else self.judged)
         if record is not None:
             record(exploration)
         if exploration.examples == 0 and options.replay is None:

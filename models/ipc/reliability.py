@@ -43,14 +43,14 @@ def trial(spec: Search, seed: int, *, examples: int | None = None,
           timers: str | None = None) -> Trial:
     options = SearchOptions(seed=seed, examples=examples, timers=timers)  # type: ignore[arg-type]
     started = time.perf_counter()
-    exploration = spec.explore(options)
+    exploration = spec.explore(options, shrink=spec.judged)
     return _trial(seed, exploration, time.perf_counter() - started)
 
 
 def _trial(seed: int, exploration: Exploration, seconds: float) -> Trial:
     findings = exploration.findings
     return Trial(
-        seed, exploration.keys,
+        seed, exploration.keys + exploration.unshrunk,
         {f.key: f.stats.examples_to_first_failure or 0 for f in findings},
         {f.key: f.stats.final_steps for f in findings},
         {f.key: f.stats.final_preemptions for f in findings},
@@ -68,6 +68,7 @@ class Measurement:
     trials: tuple[Trial, ...]
     idle: tuple[Trial, ...]
     deep: tuple[Trial, ...]
+    depth: int = 10  # a clean search's deep trials run this many times its budget
 
     def found(self, key: str, trials: Sequence[Trial] | None = None) -> int:
         return sum(1 for t in (self.trials if trials is None else trials) if key in t.keys)
@@ -86,9 +87,10 @@ class Measurement:
         return required and clean and not self.unexpected
 
 
-def measure(spec: Search, seeds: int, pool: Executor | None = None) -> Measurement:
+def measure(spec: Search, seeds: int, pool: Executor | None = None,
+            depth: int = 10) -> Measurement:
     """Every seed at the search's budget; required races also under ``idle``; a clean search
-    at ten times its budget under ``idle`` (its allowed early-timer findings then cannot
+    at ``depth`` times its budget under ``idle`` (its allowed early-timer findings then cannot
     appear, so clean means no finding at all)."""
     budget = SearchOptions().budget(spec.max_examples)
     runs: list[tuple[str, int, int | None, str | None]] = [
@@ -96,12 +98,12 @@ def measure(spec: Search, seeds: int, pool: Executor | None = None) -> Measureme
     if spec.expect:
         runs += [(spec.name, s, None, "idle") for s in range(seeds)]
     else:
-        runs += [(spec.name, s, 10 * budget, "idle") for s in range(seeds)]
+        runs += [(spec.name, s, depth * budget, "idle") for s in range(seeds)]
     mapper = pool.map if pool is not None else map
     results = list(mapper(_trial_by_name, *zip(*runs, strict=True)))
     trials, rest = tuple(results[:seeds]), tuple(results[seeds:])
     return Measurement(spec, budget, trials, rest if spec.expect else (),
-                       () if spec.expect else rest)
+                       () if spec.expect else rest, depth)
 
 
 def _trial_by_name(name: str, seed: int, examples: int | None, timers: str | None) -> Trial:
@@ -125,7 +127,7 @@ def row(m: Measurement) -> str:
         verdict = ("clean" if not found else "found: " + ", ".join(f"`{k}`" for k in found))
         clean = sum(1 for t in m.deep if not t.keys)
         return (f"| {name} | {verdict} | {m.budget} | clean under idle in {clean}/{seeds} "
-                f"seeds at {10 * m.budget} examples | - | - | - |")
+                f"seeds at {m.depth * m.budget} examples | - | - | - |")
     cells = []
     for key in m.spec.expect:
         firsts = [t.first[key] for t in m.trials if key in t.keys]
@@ -170,7 +172,7 @@ def _cell(m: Measurement | None) -> str:
     clean = sum(1 for t in m.deep if not t.keys)
     allowed = sorted({k for t in m.trials for k in t.keys})
     note = f"; early only: {len(allowed)}" if allowed else ""
-    return f"clean (idle) {clean}/{seeds} ({10 * m.budget}){note}"
+    return f"clean (idle) {clean}/{seeds} ({m.depth * m.budget}){note}"
 
 
 def write_section(path: Path, name: str, text: str) -> None:
@@ -194,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--only", default=None, help="only searches whose name contains this")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    parser.add_argument("--depth", type=int, default=10,
+                        help="a clean search's idle trials run this many times its budget")
     parser.add_argument("--write", action="store_true",
                         help="write the tables into README.md and reports/README.md")
     args = parser.parse_args(argv)
@@ -203,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pool = ProcessPoolExecutor(args.jobs) if args.jobs > 1 else None
     try:
         for spec in specs:
-            m = measure(spec, args.seeds, pool)
+            m = measure(spec, args.seeds, pool, args.depth)
             measurements.append(m)
             print(row(m), flush=True)
             if m.unexpected:
@@ -212,8 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if pool is not None:
             pool.shutdown()
     if args.write and args.only is None:
-        measured = (f"Measured over {args.seeds} seeds per search "
-                    f"(`python -m models.ipc.reliability --seeds {args.seeds} --write`).\n\n")
+        measured = (f"Measured over seeds 0 to {args.seeds - 1} per search, clean searches at "
+                    f"{args.depth} times their budget under `idle` (`python -m "
+                    f"models.ipc.reliability --seeds {args.seeds} --depth {args.depth} "
+                    f"--write`).\n\n")
         write_section(Path("README.md"), "expected results", measured + matrix(measurements))
         write_section(Path("reports/README.md"), "reliability",
                       measured + detailed_table(measurements))
