@@ -69,8 +69,8 @@ def _match_connection(number: int, deliveries: Sequence[Delivery], expected: Seq
                       every: Sequence[Posted], matched: set[int],
                       mismatches: list[Mismatch]) -> None:
     cursor = 0
-    for delivery in deliveries:
-        k = _next_match(expected, cursor, delivery.text)
+    for i, delivery in enumerate(deliveries):
+        k = _next_match(expected, cursor, delivery.text, [d.text for d in deliveries[i + 1:]])
         if k is not None:
             matched.add(expected[k].ident)
             cursor = k + 1
@@ -82,14 +82,31 @@ def _match_connection(number: int, deliveries: Sequence[Delivery], expected: Seq
         mismatches.append(Mismatch(delivery.text, number, why))
 
 
-def _next_match(expected: Sequence[Posted], cursor: int, text: str) -> int | None:
-    """The first post from ``cursor`` on with this text; but a post that failed visibly needs
-    no delivery, so when only failed posts lie between it and the next post with the same
-    text, the delivery is taken to be that later one's."""
+def _next_match(expected: Sequence[Posted], cursor: int, text: str,
+                rest: Sequence[str]) -> int | None:
+    """The post from ``cursor`` on that this delivery is taken to be: the first with its text,
+    but a post that failed visibly needs no delivery, so when only failed posts lie between it
+    and a later post with the same text, the later one, provided the deliveries still to come
+    (``rest``) can then be matched in order too (a post that failed may still have arrived)."""
     same = [k for k in range(cursor, len(expected)) if expected[k].text == text]
+    if not same:
+        return None
     for k, after in zip(same, [*same[1:], None], strict=False):
         if not expected[k].failed_visibly or after is None:
-            return k
+            return k if _fits(expected, k + 1, rest) else same[0]
         if any(not expected[i].failed_visibly for i in range(k + 1, after)):
-            return k
-    return None
+            return k if _fits(expected, k + 1, rest) else same[0]
+    return same[0]
+
+
+def _fits(expected: Sequence[Posted], start: int, rest: Sequence[str]) -> bool:
+    """Whether ``rest`` is, in order, among the texts of ``expected`` from ``start`` on (the
+    earliest match each time decides it)."""
+    k = start
+    for text in rest:
+        while k < len(expected) and expected[k].text != text:
+            k += 1
+        if k == len(expected):
+            return False
+        k += 1
+    return True
