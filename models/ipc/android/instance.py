@@ -71,10 +71,13 @@ class Kind(enum.Enum):
 @attrs.frozen
 class State:
     """``NodeJSIPC.State``; ``Error`` carries its cause and, like Kotlin's data class, equals
-    another ``Error`` only with the same exception object."""
+    another ``Error`` only with the same exception object. ``ended`` is the proposed client's
+    ``Disconnected(sessionsEnded)``: how many sessions had ended, so that a Disconnected after
+    a session differs from the initial one (0 in every other version)."""
 
     kind: Kind
     cause: BaseException | None = None
+    ended: int = 0
 
     def __str__(self) -> str:
         if self.cause is None:
@@ -90,6 +93,11 @@ DISCONNECTING = State(Kind.DISCONNECTING)
 
 def error_state(cause: BaseException) -> State:
     return State(Kind.ERROR, cause)
+
+
+def disconnected_after(sessions: int) -> State:
+    """``Disconnected(sessions)``: the state once ``sessions`` sessions have ended."""
+    return State(Kind.DISCONNECTED, ended=sessions)
 
 
 class StateCell:

@@ -57,6 +57,7 @@ from models.ipc.android.instance import (
     SendFailedHandler,
     State,
     StateHandler,
+    disconnected_after,
     error_state,
 )
 from models.ipc.android.java import EOFException, IllegalStateException, IOException, Monitor
@@ -104,18 +105,17 @@ class ProposedIPC(ClientCore):
         return ipc
 
     def _start_state_observer(self) -> None:
-        """The collector forwards every sample but leading Disconnected ones: the initial
-        value says nothing happened, and delivered late (the collector is conflated) it
-        would read as "the backend went away" after the new connection's ready frame."""
+        """The collector forwards every sample but the initial ``Disconnected(0)``: it says
+        nothing happened, and delivered late (the collector is conflated) it would read as
+        "the backend went away" after the new connection's ready frame. A session's end is
+        ``Disconnected(n)`` with n >= 1, a different value, so it is forwarded even when the
+        conflated collector saw none of the session's states before it."""
         if self._on_state is None:
             return
-        connected_once = [False]
 
         async def forward(state: State) -> None:
-            if state == DISCONNECTED and not connected_once[0]:
-                return
-            connected_once[0] = True
-            await self.deliver_state(state)
+            if state != DISCONNECTED:
+                await self.deliver_state(state)
 
         async def observe() -> None:
             await self.state.flow.collect(forward)
@@ -287,7 +287,7 @@ class ProposedIPC(ClientCore):
         if session.failure is not None:
             self.state.set_now(error_state(session.failure))
         else:
-            self.state.set_now(DISCONNECTED)
+            self.state.set_now(disconnected_after(session.number))
         if self.reconnect or self.pending:
             self._start_session_locked()
 
@@ -343,11 +343,11 @@ class ProposedIPC(ClientCore):
             self.session = None
             failed = list(self.pending)
             self.pending.clear()
-            self.state.set_now(DISCONNECTED)
+            self.state.set_now(disconnected_after(self._sessions))
         for message in failed:
             await self._on_send_failed(message, "closed before it could be sent")
         await self.deliver_state(DISCONNECTING)
-        await self.deliver_state(DISCONNECTED)
+        await self.deliver_state(disconnected_after(self._sessions))
 
     async def _join_every_coroutine(self) -> None:
         with explorer.move_on_after(JOIN_WATCHDOG_SECONDS,
