@@ -2,7 +2,8 @@
 
 Invariant: each example is the shrunk finding of a real search, found by the first seed
 (0, 1, ...) of the first search that must find it (else that may), with no example database;
-the folder is emptied first, so it holds exactly one report per (variant, known race).
+the folder (or, with ``--variant``, that variant's reports in it) is emptied first, so it holds
+exactly one report per (variant, known race).
 """
 
 from __future__ import annotations
@@ -55,18 +56,24 @@ class Finder:
         return None
 
 
-def regenerate(directory: Path) -> tuple[list[Path], list[str]]:
-    """Write every example into ``directory``; return the reports and the races not found."""
+def regenerate(directory: Path, variants: Sequence[str] = ()) -> tuple[list[Path], list[str]]:
+    """Write every example (of ``variants``, default all) into ``directory``; return the
+    reports and the races not found."""
     from models.ipc import MODEL
     from models.ipc.searches import EARLY_ONLY, KNOWN, searches
 
     specs = searches("android") + searches("ios")
-    if directory.exists():
+    if directory.exists() and not variants:
         shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    for variant in variants:
+        for old in directory.glob(f"{variant}-*"):
+            old.unlink()
     written, missing = [], []
     finder = Finder()
     for variant, known in KNOWN.items():
+        if variants and variant not in variants:
+            continue
         # the fix's allowed findings (early timers only) get reports too: a reviewer reads why
         keys = [*known, *(EARLY_ONLY if variant == "proposed" else ())]
         for key in keys:
@@ -106,8 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.ipc.examples",
                                      description="Regenerate one report per known IPC race.")
     parser.add_argument("directory", nargs="?", default="reports/examples", type=Path)
+    parser.add_argument("--variant", action="append", default=[],
+                        help="regenerate only this variant's examples (repeatable)")
     args = parser.parse_args(argv)
-    _, missing = regenerate(args.directory)
+    _, missing = regenerate(args.directory, args.variant)
     if Path("README.md").is_file():
         refresh_readme(Path("README.md"), args.directory)
     for race in missing:
