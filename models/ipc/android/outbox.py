@@ -41,6 +41,9 @@ class Session:
         self.eof = False  # our reader saw the input end in EOF (not an error)
         self.reset = False  # ECONNRESET: the backend was released with bytes of ours unread
         self.failure: Exception | None = None  # why connecting failed
+        # connect() or sendMessage() was called while this session was connected: its caller
+        # relies on a connection afterwards, even if this one is already gone unnoticed
+        self.wanted_while_connected = False
         self.job: Job | None = None
         self.sender: Job | None = None
         self.watchdog: Job | None = None  # bounds a graceful end

@@ -165,6 +165,8 @@ class ProposedIPC(ClientCore):
             self._start_session_locked()
         elif session.ending or not session.accepting:
             self.reconnect = True
+        elif session.connected:
+            session.wanted_while_connected = True
 
     def _start_session_locked(self) -> None:
         self._sessions += 1
@@ -261,6 +263,7 @@ class ProposedIPC(ClientCore):
 
     async def _end_of_session(self, session: Session) -> None:
         async with self.lock:
+            lost = not session.ending  # nobody asked for this end: the connection was lost
             session.ending = session.peer_done = True
             session.changed.wake_all()
         if session.sender is not None:
@@ -276,19 +279,22 @@ class ProposedIPC(ClientCore):
                 self.session = None
             failed = session.take_undelivered()
             if not self.closed:
-                self._settle_locked(session)
+                self._settle_locked(session, lost)
         reason = (f"connect failed: {session.failure}" if session.failure is not None
                   else "the connection ended before the backend confirmed it")
         for message in failed:
             await self._on_send_failed(message, reason)
 
-    def _settle_locked(self, session: Session) -> None:
-        """After a session: its end state, and a new session if one is still wanted."""
+    def _settle_locked(self, session: Session, lost: bool) -> None:
+        """After a session: its end state, and a new session if one is still wanted: asked
+        for during its end, needed by pending messages, or asked for while it was connected
+        and then lost (a connect() on a connection whose peer had already gone, EOF not yet
+        read, must not be the no-op that leaves the client without one)."""
         if session.failure is not None:
             self.state.set_now(error_state(session.failure))
         else:
             self.state.set_now(disconnected_after(session.number))
-        if self.reconnect or self.pending:
+        if self.reconnect or self.pending or (lost and session.wanted_while_connected):
             self._start_session_locked()
 
     async def _wait_completed(self, job: Job) -> None:
