@@ -5,7 +5,8 @@ atomic step here) and emits after releasing it, as the Kotlin does, so two threa
 reach JS in the other order; ``js_states`` records what JS saw, repeats dropped. With the
 ``proposed`` fix the module emits while it holds the lock (``sendEvent`` only queues the event
 for JS, so it cannot block) and ignores a Connecting sample that arrives after JS is already
-STARTING or STARTED (the conflated collector delivers samples late).
+STARTING, STARTED or STOPPING (the conflated collector delivers samples late, after the frames
+the backend replays to a new connection).
 
 The module object lives across JS reloads (OnDestroy, then OnCreate, on the same fields), so
 OnActivityEntersForeground between the two finds the instances OnDestroy closed.
@@ -144,9 +145,10 @@ class AndroidModule:
     async def _on_connection_state(self, state: State) -> None:
         kind = state.kind
         if kind is Kind.CONNECTING:
-            # the fix: a late Connecting sample must not undo a ready frame (decided under
-            # the lock, with the change itself)
-            unless = ("STARTING", "STARTED") if self.proposed else ()
+            # the fix: a late Connecting sample must not undo what a control frame said (the
+            # backend replays its phase to each new connection: started, ready, stopping);
+            # decided under the lock, with the change itself
+            unless = ("STARTING", "STARTED", "STOPPING") if self.proposed else ()
             await self._set_js_state("STARTING", unless=unless)
         elif kind is Kind.DISCONNECTING:
             await self._set_js_state("STOPPING")
