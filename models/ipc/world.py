@@ -138,7 +138,7 @@ class World:
         self.backend = Backend(self.kernel, RPC_PATH, CONTROL_PATH,
                                old_backend=self.scenario.old_backend,
                                observations=self.observations)
-        self.observations.session_of = self.session_of
+        self.observations.session_of = self.posting_session_of
         self.observations.availability = self._undeliverable
         self.app.on_fd_call = self._app_fd_call
         self.module: Module = self._module()
@@ -199,6 +199,22 @@ class World:
                 both = (conn.open and not conn.ending and peer is not None
                         and not peer.released and not peer.send_shutdown)
                 return conn.number if both else None
+        return None
+
+    def posting_session_of(self, instance: int) -> int | None:
+        """The connection a message posted now belongs to: the instance's open connection, or
+        its last one whose backend end is gone while the client has neither released its end
+        nor shut its output down (the backend died or dropped it, and the client has not read
+        the EOF yet: it still queues messages there); None when it has no such connection."""
+        live = self.session_of(instance)
+        if live is not None:
+            return live
+        record = self.observations.clients[instance]
+        for conn in reversed(self.connections(record.role)):
+            if self.client_of(conn) is record:
+                peer = self.kernel.peer_of(conn.socket_id)
+                unnoticed = peer is not None and not peer.released and not peer.shut_wr
+                return conn.number if unnoticed else None
         return None
 
     def _undeliverable(self, posted: Posted) -> str | None:
