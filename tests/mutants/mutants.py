@@ -213,7 +213,7 @@ MUTANTS: dict[str, tuple[str, type[ProposedIPC], str]] = {
     "read_outside_lock": ("session read outside the lock", SessionReadOutsideLock,
                           "faults"),
     "reset_as_proof": ("ECONNRESET taken as proof of reading", ResetTakenAsProof, "faults"),
-    "fin_before_queue": ("FIN sent with messages queued", FinBeforeQueue, "send_vs_close"),
+    "fin_before_queue": ("FIN sent with messages queued", FinBeforeQueue, "dropped_send"),
     "carried_over": ("unwritten messages carried to the next session", CarriedOver, "faults"),
     "written_as_delivered": ("a returned write taken as proof of delivery",
                              WrittenTakenAsDelivered, "faults"),
