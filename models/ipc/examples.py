@@ -17,6 +17,7 @@ from pathlib import Path
 from explorer import Finding, Search
 from explorer.report.save import save_finding
 from explorer.search_options import SearchOptions
+from models.ipc.searches import VARIANTS
 
 #: Seeds tried, in order, for each race.
 SEEDS = 8
@@ -113,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.ipc.examples",
                                      description="Regenerate one report per known IPC race.")
     parser.add_argument("directory", nargs="?", default="reports/examples", type=Path)
-    parser.add_argument("--variant", action="append", default=[],
+    parser.add_argument("--variant", action="append", default=[], choices=VARIANTS,
                         help="regenerate only this variant's examples (repeatable)")
     args = parser.parse_args(argv)
     _, missing = regenerate(args.directory, args.variant)

@@ -41,8 +41,9 @@ class Posted:
     """One JS ``postMessage`` call: ``returned`` once the call returned to JS.
 
     ``session`` is the backend connection the message belongs to, as it was when JS posted
-    it: the number of the instance's open connection, or None when it had none (then it
-    belongs to the instance's next connection, accepted after fact ``seq``).
+    it: the number of the instance's open connection, or of its last one whose backend end
+    is gone while the client has not noticed (it still writes there), or None when it had
+    none (then it belongs to the instance's next connection, accepted after fact ``seq``).
     """
 
     ident: int

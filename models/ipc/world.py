@@ -219,7 +219,7 @@ class World:
 
     def _undeliverable(self, posted: Posted) -> str | None:
         """Why the backend cannot take ``posted`` now: down, not reading, or the connection
-        it belongs to (the one open when JS posted it, else the next one) has ended."""
+        it belongs to (``Posted.session``, else the next one) has ended."""
         session = posted.session
         if session is None:
             record = self.observations.clients[posted.instance]

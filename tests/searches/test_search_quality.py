@@ -95,3 +95,24 @@ def test_the_fix_passes_the_races_trace(race: tuple[str, str]) -> None:
     settings = attrs.evolve(trace.settings, stop_on=())
     result = run(MODEL, "proposed", trace.scenario, source, settings)
     assert set(result.keys) <= set(EARLY_ONLY), result.outcome.headline()
+
+
+def test_regenerating_one_variant_leaves_the_others_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.ipc import examples, searches
+
+    # no known races: only the folder's bookkeeping runs, no search
+    monkeypatch.setattr(searches, "KNOWN", {variant: {} for variant in searches.VARIANTS})
+    for name in ("pr_v1-no_fd_leak-0.md", "ios-no_torn_frame-0.md"):
+        (tmp_path / name).write_text("old")
+    examples.regenerate(tmp_path, ["pr_v1"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ios-no_torn_frame-0.md"]
+
+
+def test_an_unknown_variant_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from models.ipc import examples
+
+    with pytest.raises(SystemExit) as exited:
+        examples.main(["--variant", "nope"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
