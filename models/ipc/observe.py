@@ -41,9 +41,11 @@ class Posted:
     """One JS ``postMessage`` call: ``returned`` once the call returned to JS.
 
     ``session`` is the backend connection the message belongs to, as it was when JS posted
-    it: the number of the instance's open connection, or of its last one whose backend end
-    is gone while the client has not noticed (it still writes there), or None when it had
-    none (then it belongs to the instance's next connection, accepted after fact ``seq``).
+    it: the number of the instance's open connection, or None when it had none (then it
+    belongs to the instance's next connection, accepted after fact ``seq``). ``orphaned_on``
+    is, when it had none, its last connection if the backend end was gone while the client
+    had not closed it: the client may not have read the EOF yet and still queue the message
+    there, so failing it then is excused, as delivering it on the next connection is right.
     """
 
     ident: int
@@ -51,6 +53,7 @@ class Posted:
     instance: int
     seq: int = 0
     session: int | None = None
+    orphaned_on: int | None = None
     returned: bool = False
     failed_visibly: bool = False  # an error reached the caller (exception or error callback)
     #: why delivery was impossible when it failed (None: it was possible: the backend was
@@ -99,6 +102,8 @@ class Observations:
     acting: list[int] = attrs.Factory(list)
     #: Set by the world: the open connection of an instance (its number), or None.
     session_of: Callable[[int], int | None] = lambda instance: None
+    #: Set by the world: the instance's orphaned connection (backend end gone), or None.
+    orphan_of: Callable[[int], int | None] = lambda instance: None
     #: Set by the world: why the backend cannot take this post now, or None.
     availability: Availability = lambda posted: None
 
@@ -120,6 +125,8 @@ class Observations:
         """A postMessage call begins: record it with the session it belongs to."""
         session = None if instance < 0 else self.session_of(instance)
         posted = Posted(len(self.posted), text, instance, self.tick(), session)
+        if session is None and instance >= 0:
+            posted.orphaned_on = self.orphan_of(instance)
         posted.posted_to_destroyed = instance >= 0 and self.clients[instance].destroyed
         self.posted.append(posted)
         return posted

@@ -138,7 +138,8 @@ class World:
         self.backend = Backend(self.kernel, RPC_PATH, CONTROL_PATH,
                                old_backend=self.scenario.old_backend,
                                observations=self.observations)
-        self.observations.session_of = self.posting_session_of
+        self.observations.session_of = self.session_of
+        self.observations.orphan_of = self.orphan_connection_of
         self.observations.availability = self._undeliverable
         self.app.on_fd_call = self._app_fd_call
         self.module: Module = self._module()
@@ -201,26 +202,28 @@ class World:
                 return conn.number if both else None
         return None
 
-    def posting_session_of(self, instance: int) -> int | None:
-        """The connection a message posted now belongs to: the instance's open connection, or
-        its last one whose backend end is gone while the client has neither released its end
-        nor shut its output down (the backend died or dropped it, and the client has not read
-        the EOF yet: it still queues messages there); None when it has no such connection."""
-        live = self.session_of(instance)
-        if live is not None:
-            return live
+    def orphan_connection_of(self, instance: int) -> int | None:
+        """The instance's last connection if its backend end is gone while the client has
+        neither released its end nor shut its output down (the backend died or dropped it,
+        and the client may not have read the EOF yet), else None."""
         record = self.observations.clients[instance]
         for conn in reversed(self.connections(record.role)):
             if self.client_of(conn) is record:
                 peer = self.kernel.peer_of(conn.socket_id)
-                unnoticed = peer is not None and not peer.released and not peer.shut_wr
-                return conn.number if unnoticed else None
+                orphaned = (not conn.open and peer is not None and not peer.released
+                            and not peer.shut_wr)
+                return conn.number if orphaned else None
         return None
 
     def _undeliverable(self, posted: Posted) -> str | None:
         """Why the backend cannot take ``posted`` now: down, not reading, or the connection
-        it belongs to (``Posted.session``, else the next one) has ended."""
+        it belongs to (the one open when JS posted it, else the orphaned one it may have been
+        queued on, else the next one) has ended."""
         session = posted.session
+        if session is None and posted.orphaned_on is not None:
+            # the client may still have queued it on that connection: failing it is excused
+            # (delivering it on the next connection is in its session too, see Posted)
+            return self.backend.unavailable(posted.orphaned_on)
         if session is None:
             record = self.observations.clients[posted.instance]
             later = [c.number for c in self.connections(record.role)
